@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from pipeline.errors import NotAReport
+from pipeline.finance import FinanceRow, has_finance_title, parse_finance_summary
+from pipeline.layout import group_lines
+from pipeline.pages import PageScan, open_words, scan_pages
+from pipeline.stats_page import UnitPage, parse_statistics_page
+from pipeline.tables import figures_frame, frame
+from pipeline.vocabulary import vocabulary
 
 
 @dataclass
@@ -21,6 +31,10 @@ class Extraction:
     image_pages: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def units(self) -> list[str]:
+        return list(dict.fromkeys(self.figures["unit"]))
+
 
 def extract_report(path: str | Path) -> Extraction:
     """Read every statistics page and the finance summary of the report at `path`.
@@ -28,4 +42,57 @@ def extract_report(path: str | Path) -> Extraction:
     Raises `pipeline.errors.ReportError` (one-line message) for unreadable input
     and `pipeline.errors.NotAReport` when no statistics page is found.
     """
-    raise NotImplementedError
+    path = Path(path)
+    scans = scan_pages(path)
+    wanted = [scan.number for scan in scans if _may_hold_figures(scan)]
+    image_pages = [scan.number for scan in scans if not scan.has_text_layer and scan.image_count]
+    warnings = [f"page {n}: an image with no text layer; any figures on it were not extracted"
+                for n in image_pages]
+
+    units: list[UnitPage] = []
+    finance: list[FinanceRow] = []
+    with open_words(path) as reader:
+        for number in wanted:
+            lines = group_lines(reader.words(number))
+            units.extend(parse_statistics_page(lines, number))
+            if has_finance_title(lines):
+                finance.extend(parse_finance_summary(lines, number))
+
+    if not units:
+        raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title)")
+    for unit in units:
+        if not unit.figures:
+            warnings.append(f"page {unit.page}: statistics page of {unit.unit} has no readable figures")
+    if not finance:
+        warnings.append("no finance summary (YHTEENVETO TALOUSLUVUISTA) found")
+
+    year = _report_year(scans, units)
+    return Extraction(
+        source=path,
+        report_year=year,
+        page_count=len(scans),
+        figures=figures_frame(year, [fig for unit in units for fig in unit.figures]),
+        finance_summary=frame("finance_summary", [
+            {"report_year": year, "label": r.label, "value": r.value, "page": r.page, "top": r.top}
+            for r in finance]),
+        municipalities=frame("municipalities", [
+            {"report_year": year, "unit": u.unit, "municipality": name, "page": u.page}
+            for u in units for name in u.municipalities]),
+        image_pages=image_pages,
+        warnings=warnings,
+    )
+
+
+def _may_hold_figures(scan: PageScan) -> bool:
+    """Cheap test on plain text; the exact title match happens on the laid-out lines."""
+    text = scan.text
+    return "toimintalukuja" in text.casefold() or bool(vocabulary().finance_title.search(text))
+
+
+def _report_year(scans: list[PageScan], units: list[UnitPage]) -> int:
+    """The year on the report's cover; failing that, the year most statistics pages print."""
+    for scan in scans[:3]:
+        m = vocabulary().report_title.search(re.sub(r"\s+", " ", scan.text))
+        if m:
+            return int(m.group("year"))
+    return Counter(unit.unit_year for unit in units).most_common(1)[0][0]

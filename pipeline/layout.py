@@ -1,0 +1,96 @@
+"""Words to lines and tokens, by geometry alone.
+
+Labels drawn as separate text boxes can sit a couple of points off their
+value's baseline, so words join a line by vertical overlap of their middles,
+with a tolerance relative to the font size rather than exact `top` equality.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from statistics import median
+
+from pipeline.numbers import is_number_token, is_thousands_group
+from pipeline.pages import Word
+
+# A word joins a line when its middle is this fraction of the font size from the line's middle.
+LINE_TOLERANCE = 0.4
+# Words closer than this fraction of the font size belong to one number (`1 028 323,76`).
+NUMBER_GAP = 0.6
+
+
+@dataclass
+class Line:
+    """Words printed on one row of the page, left to right."""
+
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def middle(self) -> float:
+        return median(w.middle for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+    @property
+    def size(self) -> float:
+        return median(w.size for w in self.words)
+
+    @property
+    def text(self) -> str:
+        return join_words(self.words)
+
+
+def join_words(words: list[Word]) -> str:
+    return " ".join(w.text for w in words)
+
+
+def group_lines(words: list[Word]) -> list[Line]:
+    """Group words into lines top to bottom; numbers split by (no-break) spaces are rejoined."""
+    lines: list[Line] = []
+    for word in sorted(words, key=lambda w: w.middle):
+        if lines and abs(lines[-1].middle - word.middle) <= LINE_TOLERANCE * min(word.size, lines[-1].size):
+            lines[-1].words.append(word)
+        else:
+            lines.append(Line([word]))
+    for line in lines:
+        line.words = merge_numbers(sorted(line.words, key=lambda w: w.x0))
+    return lines
+
+
+def merge_numbers(words: list[Word]) -> list[Word]:
+    """Rejoin `1`, `028`, `323,76` into one token, and a trailing `-` of a negative amount."""
+    out: list[Word] = []
+    for word in words:
+        prev = out[-1] if out else None
+        close = prev is not None and word.x0 - prev.x1 <= NUMBER_GAP * word.size
+        if close and _is_open_number(prev.text) and is_thousands_group(word.text):
+            out[-1] = _join(prev, word, "\u00a0")
+        elif close and word.text in {"-", "\u2212", "\u2013"} and _is_number_like(prev.text):
+            out[-1] = _join(prev, word, " ")
+        else:
+            out.append(word)
+    return out
+
+
+def _is_open_number(text: str) -> bool:
+    """A number that may still be continued by a thousands group: no decimals, no sign at the end."""
+    return bool(re.match(r"^-?\d{1,3}(?:\u00a0\d{3})*$", text))
+
+
+def _is_number_like(text: str) -> bool:
+    return is_number_token(text.replace("\u00a0", ""))
+
+
+def _join(a: Word, b: Word, sep: str) -> Word:
+    return Word(a.text + sep + b.text, a.x0, b.x1, min(a.top, b.top), max(a.bottom, b.bottom), a.size)

@@ -1,0 +1,32 @@
+"""Write an extraction's tables as UTF-8 CSV files, one per table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.extract import Extraction
+
+CSV_TABLES = ("figures", "finance_summary", "municipalities")
+
+
+def write_csvs(extraction: Extraction, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in CSV_TABLES:
+        path = out_dir / f"{name}.csv"
+        getattr(extraction, name).to_csv(path, index=False, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def summary_lines(extraction: Extraction) -> list[str]:
+    """What a person wants to see after an extraction: units, figures per unit, gaps."""
+    fig = extraction.figures
+    lines = [f"{extraction.source.name}: report year {extraction.report_year}, {extraction.page_count} pages, "
+             f"{fig['unit'].nunique()} units, {len(fig)} figures, "
+             f"{len(extraction.finance_summary)} finance rows, {len(extraction.municipalities)} municipalities"]
+    for (unit, page), group in fig.groupby(["unit", "page"], sort=False):
+        lines.append(f"  p.{page:<3} {unit}: {len(group)} figures")
+    for warning in extraction.warnings:
+        lines.append(f"warning: {warning}")
+    return lines

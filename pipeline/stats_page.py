@@ -1,0 +1,316 @@
+"""Parse a statistics page (`<UNIT> / Toimintalukuja v. <year>`) into figure rows, by geometry.
+
+A row is `label  value uom  note`. Values are found as numbers followed by a
+unit of measure whose right edges line up in a column with other rows' values;
+everything left of the value is the label, everything right of the unit the
+note. Indentation gives parents, headings give sections. Nothing here knows a
+unit name, a label or a coordinate of any particular report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import takewhile
+from statistics import median
+
+from pipeline.layout import Line, join_words
+from pipeline.municipalities import join_wrapped, parse_names, strip_list_prefix
+from pipeline.numbers import parse_number
+from pipeline.pages import Word
+from pipeline.vocabulary import vocabulary
+
+# Tolerances, in points unless stated: how far edges may differ and still line up.
+ALIGN = 2.0
+INDENT = 3.0
+# A unit of measure follows its number closer than this fraction of the font size.
+UOM_GAP = 1.0
+# Within a heading, a gap wider than this fraction of the font size starts the heading's note.
+HEADING_GAP = 0.5
+# A vertical gap this many times the block's usual line pitch ends the statistics block.
+BLOCK_END_GAP = 2.5
+
+
+@dataclass
+class Figure:
+    unit: str
+    unit_year: int
+    page: int
+    section: str | None
+    parent: str | None
+    label: str
+    value: float
+    uom: str
+    note: str | None
+    value_source: str
+    indent: float
+    x0: float
+    top: float
+
+
+@dataclass
+class UnitPage:
+    """What one statistics block yields."""
+
+    unit: str
+    unit_year: int
+    page: int
+    figures: list[Figure] = field(default_factory=list)
+    municipalities: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Cell:
+    index: int  # token index of the number in its line
+    value: float
+    uom: str
+    word: Word
+
+
+def find_titles(lines: list[Line]) -> list[tuple[int, str, int]]:
+    """(line index, unit, year) of every statistics title on a page."""
+    found = []
+    for i, line in enumerate(lines):
+        m = vocabulary().statistics_title.search(line.text)
+        if m:
+            found.append((i, " ".join(m.group("unit").split()), int(m.group("year"))))
+    return found
+
+
+def parse_statistics_page(lines: list[Line], page: int) -> list[UnitPage]:
+    """Every statistics block on a page, each from its title to the block's end."""
+    titles = find_titles(lines)
+    units = []
+    for n, (start, unit, year) in enumerate(titles):
+        stop = titles[n + 1][0] if n + 1 < len(titles) else len(lines)
+        block = _block_lines(lines[start + 1 : stop])
+        units.append(_BlockParser(block, unit, year, page).parse())
+    return units
+
+
+def _block_lines(lines: list[Line]) -> list[Line]:
+    """Lines of the statistics block: cut at a chapter heading or an unusually wide vertical gap."""
+    if len(lines) < 2:
+        return lines
+    gaps = [b.middle - a.middle for a, b in zip(lines, lines[1:])]
+    usual = median(gaps)
+    block = [lines[0]]
+    for line, gap in zip(lines[1:], gaps):
+        if gap > BLOCK_END_GAP * usual or vocabulary().chapter_heading.match(line.text):
+            break
+        block.append(line)
+    return block
+
+
+def _is_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
+def _starts_lower(text: str) -> bool:
+    return text[:1].islower()
+
+
+class _BlockParser:
+    """Walks the block's lines top to bottom, keeping section and parent state."""
+
+    def __init__(self, lines: list[Line], unit: str, year: int, page: int) -> None:
+        self.lines = lines
+        self.result = UnitPage(unit, year, page)
+        self.cells = _value_cells(lines)
+        values = [c.word for c in self.cells.values()]
+        self.value_x0 = min((w.x0 for w in values), default=float("inf"))
+        self.value_x1 = max((w.x1 for w in values), default=float("inf"))
+        starts = [line.words[0].x0 for line in lines if line.words[0].x0 < self.value_x0]
+        self.margin = min(starts, default=0.0)
+        self.note_x0 = _note_column(lines, self.cells)
+        self.section: str | None = None
+        self.section_indent = 0.0
+        self.parents: list[tuple[float, str]] = []
+        self.prefix: tuple[list[Word], list[Word]] | None = None
+        self.last_kind = "start"
+        self.list_lines: list[str] = []
+        self.list_x0 = 0.0
+
+    def parse(self) -> UnitPage:
+        for i, line in enumerate(self.lines):
+            if i in self.cells:
+                self._value_line(i, line)
+            else:
+                self._text_line(i, line)
+        names = parse_names(join_wrapped(self.list_lines)) if self.list_lines else []
+        if not names:
+            for fig in self.result.figures:
+                if fig.note and vocabulary().is_municipality_count(fig.label):
+                    names = parse_names(fig.note)
+                    break
+        self.result.municipalities = names
+        return self.result
+
+    # -- lines with a value -------------------------------------------------
+    def _value_line(self, i: int, line: Line) -> None:
+        cell = self.cells[i]
+        label_words = line.words[: cell.index]
+        note_words = line.words[cell.index + 2 :]
+        indent = label_words[0].x0 if label_words else cell.word.x0
+        if self.prefix is not None:
+            prefix_label, prefix_note = self.prefix
+            label_words = prefix_label + label_words
+            note_words = prefix_note + note_words
+            indent = prefix_label[0].x0
+            self.prefix = None
+        label = join_words(label_words)
+        self._emit(label, cell.value, cell.uom, join_words(note_words) or None, "column", indent, cell.word)
+        if _is_upper(label) and indent <= self.margin + INDENT and self._has_children(i, indent):
+            self.section, self.section_indent = label, indent
+        self.last_kind = "figure"
+
+    def _emit(self, label: str, value: float, uom: str, note: str | None, source: str,
+              indent: float, word: Word) -> None:
+        if self.section is not None and indent <= self.section_indent + INDENT:
+            self.section, self.parents = None, []
+        while self.parents and self.parents[-1][0] >= indent - INDENT:
+            self.parents.pop()
+        parent = self.parents[-1][1] if self.parents else None
+        self.parents.append((indent, label))
+        r = self.result
+        r.figures.append(Figure(r.unit, r.unit_year, r.page, self.section, parent, label, value, uom,
+                                note, source, round(indent, 2), round(word.x0, 2), round(word.top, 2)))
+
+    # -- lines without a value ----------------------------------------------
+    def _text_line(self, i: int, line: Line) -> None:
+        text = line.text
+        names = strip_list_prefix(text)
+        if names is not None:
+            self.list_lines.append(names)
+            self.list_x0 = line.words[1].x0 if len(line.words) > 1 else line.x0
+            self.last_kind = "list"
+            return
+        if self.last_kind == "list" and self._continues_list(line):
+            self.list_lines.append(text)
+            return
+        if self._continues_note(line):
+            fig = self.result.figures[-1]
+            fig.note = f"{fig.note} {text}" if fig.note else text
+            self.last_kind = "note"
+            return
+        if self.last_kind == "heading" and _starts_lower(text):
+            return  # the heading's own remark goes on
+        label_words = list(takewhile(lambda w: w.x1 <= self.value_x1 + ALIGN and w.x0 < self.note_x0 - ALIGN,
+                                     line.words))
+        rest = line.words[len(label_words):]
+        if not label_words:
+            self.last_kind = "remark"  # only text in the note column
+            return
+        crossing = bool(rest) and rest[0].x0 < self.note_x0 - ALIGN
+        if not crossing and self._next_continues_label(i, line):
+            self.prefix = (label_words, rest)
+            self.last_kind = "label"
+            return
+        from_note = None if crossing else _number_in_note(rest)
+        if from_note is not None:
+            value, uom, word = from_note
+            self._emit(join_words(label_words), value, uom, join_words(rest), "note", label_words[0].x0, word)
+            self.last_kind = "figure"
+            return
+        x0 = label_words[0].x0
+        heading = _heading_text(label_words)
+        if x0 <= self.margin + INDENT or _is_upper(heading):
+            self.section, self.section_indent = heading, x0
+            self.parents = []
+            self.last_kind = "heading"
+        elif not crossing and self._has_children(i, x0):
+            while self.parents and self.parents[-1][0] >= x0 - INDENT:
+                self.parents.pop()
+            self.parents.append((x0, join_words(label_words)))
+            self.last_kind = "group"
+        else:
+            self.last_kind = "remark"  # text without a figure
+
+    def _continues_list(self, line: Line) -> bool:
+        previous = self.list_lines[-1].rstrip()
+        return (previous.endswith((",", "-")) or _starts_lower(line.text)
+                or abs(line.x0 - self.list_x0) <= INDENT + 1)
+
+    def _continues_note(self, line: Line) -> bool:
+        if self.last_kind not in ("figure", "note") or not self.result.figures:
+            return False
+        if line.x0 <= self.margin + INDENT:
+            return False
+        note = (self.result.figures[-1].note or "").rstrip()
+        return _starts_lower(line.text) or note.endswith((",", "-"))
+
+    def _next_continues_label(self, i: int, line: Line) -> bool:
+        """A label printed on two lines: the value line below starts in lower case at the same indent."""
+        if i + 1 >= len(self.lines) or i + 1 not in self.cells:
+            return False
+        below = self.lines[i + 1]
+        cell = self.cells[i + 1]
+        if cell.index == 0:
+            return True
+        first = below.words[0]
+        return _starts_lower(first.text) and abs(first.x0 - line.x0) <= INDENT + 12
+
+    def _has_children(self, i: int, indent: float) -> bool:
+        for line in self.lines[i + 1 :]:
+            if line.x0 >= self.value_x0:
+                continue
+            return line.x0 > indent + INDENT
+        return False
+
+
+def _heading_text(words: list[Word]) -> str:
+    """A heading without the remark printed after a wide gap on its line."""
+    kept = [words[0]]
+    for w in words[1:]:
+        if w.x0 - kept[-1].x1 > HEADING_GAP * w.size:
+            break
+        kept.append(w)
+    return join_words(kept)
+
+
+def _candidates(line: Line) -> list[_Cell]:
+    """Numbers followed closely by a word that can be their unit of measure."""
+    words = line.words
+    found = []
+    for i, word in enumerate(words[:-1]):
+        value = parse_number(word.text)
+        nxt = words[i + 1]
+        if value is None or nxt.x0 - word.x1 > UOM_GAP * word.size or parse_number(nxt.text) is not None:
+            continue
+        if not any(c.isalpha() or c in "€%$" for c in nxt.text):
+            continue
+        found.append(_Cell(i, value, nxt.text, word))
+    return found
+
+
+def _value_cells(lines: list[Line]) -> dict[int, _Cell]:
+    """The value of each line: a candidate whose right edge lines up with another line's value."""
+    per_line = {i: _candidates(line) for i, line in enumerate(lines)}
+    firsts = [c[0] for c in per_line.values() if c]
+    columns = [c.word.x1 for c in firsts if sum(abs(c.word.x1 - o.word.x1) <= ALIGN for o in firsts) >= 2]
+    cells: dict[int, _Cell] = {}
+    for i, cands in per_line.items():
+        for cand in cands:
+            if any(abs(cand.word.x1 - x) <= ALIGN for x in columns):
+                cells[i] = cand
+                break
+    return cells
+
+
+def _note_column(lines: list[Line], cells: dict[int, _Cell]) -> float:
+    """Left edge of the note column: where text after the values' units usually starts."""
+    starts = [lines[i].words[c.index + 2].x0 for i, c in cells.items() if len(lines[i].words) > c.index + 2]
+    common = [x for x in starts if sum(abs(x - o) <= ALIGN for o in starts) >= 2]
+    return min(common, default=float("inf"))
+
+
+def _number_in_note(words: list[Word]) -> tuple[float, str, Word] | None:
+    """The only figure of a row printed in its note (`tavoittaneet yht. 419 henkilöä`)."""
+    numbers = [(i, parse_number(w.text)) for i, w in enumerate(words)]
+    numbers = [(i, v) for i, v in numbers if v is not None]
+    if len(numbers) != 1:
+        return None
+    i, value = numbers[0]
+    if i + 1 >= len(words):
+        return None
+    return value, words[i + 1].text, words[i]
