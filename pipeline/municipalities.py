@@ -19,7 +19,8 @@ def join_wrapped(lines: list[str]) -> str:
             continue
         if text.endswith("-") and text[-2:-1].isalpha():
             text = text[:-1] + line if line[:1].islower() else text + line
-        elif text and not text.endswith((",", ";")) and line[:1].isupper():
+        elif (text and not text.endswith((",", ";")) and line[:1].isupper()
+              and text.rsplit(None, 1)[-1] not in vocabulary().list_conjunctions):
             text = f"{text}, {line}"
         else:
             text = f"{text} {line}" if text else line

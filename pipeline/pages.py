@@ -95,7 +95,7 @@ def _describe_pdfium_error(path: Path, exc: Exception) -> str:
     if "password" in reason.lower():
         return f"{path}: PDF is encrypted (password protected)"
     if "format" in reason.lower() or "file" in reason.lower():
-        return f"{path}: PDF is damaged or truncated ({reason.split(':')[0]})"
+        return f"{path}: PDF is damaged or truncated ({reason.rstrip('.')})"
     return f"{path}: cannot read PDF ({reason})"
 
 

@@ -22,6 +22,8 @@ from pipeline.vocabulary import vocabulary
 # Tolerances, in points unless stated: how far edges may differ and still line up.
 ALIGN = 2.0
 INDENT = 3.0
+# A value joins a found column when its right edge is within this fraction of the font size.
+COLUMN_SNAP = 0.5
 # A unit of measure follows its number closer than this fraction of the font size.
 UOM_GAP = 1.0
 # Within a heading, a gap wider than this fraction of the font size starts the heading's note.
@@ -117,12 +119,13 @@ class _BlockParser:
         self.lines = lines
         self.result = UnitPage(unit, year, page)
         self.cells = _value_cells(lines)
+        self.note_x0 = _note_column(lines, self.cells)
+        self.cells.update(_lone_cells(lines, self.cells, self.note_x0))
         values = [c.word for c in self.cells.values()]
         self.value_x0 = min((w.x0 for w in values), default=float("inf"))
         self.value_x1 = max((w.x1 for w in values), default=float("inf"))
         starts = [line.words[0].x0 for line in lines if line.words[0].x0 < self.value_x0]
         self.margin = min(starts, default=0.0)
-        self.note_x0 = _note_column(lines, self.cells)
         self.section: str | None = None
         self.section_indent = 0.0
         self.parents: list[tuple[float, str]] = []
@@ -197,6 +200,8 @@ class _BlockParser:
             return  # the heading's own remark goes on
         label_words = list(takewhile(lambda w: w.x1 <= self.value_x1 + ALIGN and w.x0 < self.note_x0 - ALIGN,
                                      line.words))
+        if not label_words and line.words[0].x0 < self.value_x0 - ALIGN:
+            label_words = line.words[:1]  # one long word starting in the label column, e.g. a heading
         rest = line.words[len(label_words):]
         if not label_words:
             self.last_kind = "remark"  # only text in the note column
@@ -213,7 +218,7 @@ class _BlockParser:
             self.last_kind = "figure"
             return
         x0 = label_words[0].x0
-        heading = _heading_text(label_words)
+        heading = _heading_text(line.words)
         if x0 <= self.margin + INDENT or _is_upper(heading):
             self.section, self.section_indent = heading, x0
             self.parents = []
@@ -284,17 +289,43 @@ def _candidates(line: Line) -> list[_Cell]:
 
 
 def _value_cells(lines: list[Line]) -> dict[int, _Cell]:
-    """The value of each line: a candidate whose right edge lines up with another line's value."""
+    """The value of each line: a candidate whose right edge lines up with other lines' values.
+
+    Columns are found strictly (edges within ALIGN of another first candidate); a value then
+    joins a column within COLUMN_SNAP of the font size, so a slightly misplaced number still counts.
+    """
     per_line = {i: _candidates(line) for i, line in enumerate(lines)}
     firsts = [c[0] for c in per_line.values() if c]
     columns = [c.word.x1 for c in firsts if sum(abs(c.word.x1 - o.word.x1) <= ALIGN for o in firsts) >= 2]
     cells: dict[int, _Cell] = {}
     for i, cands in per_line.items():
         for cand in cands:
-            if any(abs(cand.word.x1 - x) <= ALIGN for x in columns):
+            if any(abs(cand.word.x1 - x) <= COLUMN_SNAP * cand.word.size for x in columns):
                 cells[i] = cand
                 break
     return cells
+
+
+def _lone_cells(lines: list[Line], cells: dict[int, _Cell], note_x0: float) -> dict[int, _Cell]:
+    """Values that line up with nothing (a section's only amount), found by where they sit.
+
+    Such a number stands apart from its label, right of where values start and left of the
+    note column; numbers inside a label or a note do not.
+    """
+    if not cells:
+        return {}
+    value_x0 = min(c.word.x0 for c in cells.values())
+    found = {}
+    for i, line in enumerate(lines):
+        if i in cells:
+            continue
+        for cand in _candidates(line):
+            before = line.words[cand.index - 1] if cand.index else None
+            apart = before is None or cand.word.x0 - before.x1 >= cand.word.size
+            if apart and cand.word.x1 > value_x0 and cand.word.x0 < note_x0 - ALIGN:
+                found[i] = cand
+                break
+    return found
 
 
 def _note_column(lines: list[Line], cells: dict[int, _Cell]) -> float:
