@@ -1,0 +1,56 @@
+"""Validate an extraction with the GX suites in `expectations/` before anything is loaded.
+
+    report = validate_extraction(extraction, data_docs_dir=Path("out/docs"))
+    if not report.passed: ...  # a critical check failed: do not load
+    print(report.render_text())
+
+Depends only on the extraction's frames (`figures`, `finance_summary`, `municipalities`,
+`report_year`), so any producer of those frames can be validated. GX is imported only by
+this module family (`pipeline.validate*`); `pipeline.extract` stays GX-free.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.checks import check_tables
+from pipeline.validate_report import CRITICAL, Failure, ValidationReport, failures_from_result, sort_failures
+from pipeline.validate_suites import load_suites
+
+__all__ = ["Failure", "ValidationReport", "validate_extraction", "validation_frames"]
+
+RAW_TABLES = ("figures", "finance_summary", "municipalities")
+
+
+def validation_frames(extraction: Any) -> dict[str, pd.DataFrame]:
+    """The extracted tables plus the derived check tables, keyed by suite name."""
+    # GX reports offending rows by index: make it unique so each maps back to one row.
+    frames = {name: getattr(extraction, name).reset_index(drop=True) for name in RAW_TABLES}
+    frames.update(check_tables(extraction))
+    return frames
+
+
+def validate_extraction(extraction: Any, data_docs_dir: Path | None = None, *,
+                        expectations_dir: Path | None = None) -> ValidationReport:
+    """Run every suite on the extraction's tables; build GX Data Docs when a folder is given."""
+    from pipeline.validate_gx import run_suites  # GX import is slow: only when validating
+
+    suites = load_suites(expectations_dir)
+    frames = validation_frames(extraction)
+    results, index = run_suites(frames, suites, Path(data_docs_dir) if data_docs_dir else None)
+    failures: list[Failure] = []
+    for name, result in results.items():
+        failures.extend(failures_from_result(name, result, frames[name]))
+    failures = sort_failures(failures, list(frames))
+    return ValidationReport(
+        passed=not any(f.severity == CRITICAL for f in failures),
+        failures=failures,
+        checks_run=sum(r["statistics"]["evaluated_expectations"] for r in results.values()),
+        tables=len(results),
+        results=results,
+        suite_versions={name: (suite.get("meta") or {}).get("version") for name, suite in suites.items()},
+        data_docs_index=index,
+    )

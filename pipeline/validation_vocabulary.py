@@ -1,0 +1,97 @@
+"""The wordings validation relies on, loaded once from `data/validation_vocabulary.json`.
+
+Kept apart from the extractor's vocabulary on purpose: validation should not share
+the extractor's blind spots, and a new report wording is a data edit, not a code edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.vocabulary import load_json
+
+MEASURES = ("count", "euro", "percent", "rate")
+
+
+def _fold(text: str) -> str:
+    """Case-folded text without surrounding space or a trailing colon: 'RAHOITUS:' -> 'rahoitus'."""
+    return text.strip().rstrip(":").strip().casefold()
+
+
+@dataclass(frozen=True)
+class ValidationVocabulary:
+    total_words: frozenset[str]
+    occupancy_words: frozenset[str]
+    municipality_count_words: frozenset[str]
+    funding_sections: frozenset[str]
+    uom_measures: dict[str, str]
+    count_families: dict[str, str]
+    income_labels: frozenset[str]
+    expense_labels: frozenset[str]
+    result_labels: frozenset[str]
+    breakdown_min_items: int
+
+    @staticmethod
+    def _has_word(label: object, words: frozenset[str]) -> bool:
+        if not isinstance(label, str):
+            return False
+        return any(token in words or token.rstrip(":") in words for token in label.casefold().split())
+
+    def says_total(self, label: object) -> bool:
+        return self._has_word(label, self.total_words)
+
+    def is_occupancy(self, label: object) -> bool:
+        return self._has_word(label, self.occupancy_words)
+
+    def is_municipality_count(self, label: object) -> bool:
+        return self._has_word(label, self.municipality_count_words)
+
+    def is_funding_section(self, section: object) -> bool:
+        return isinstance(section, str) and _fold(section) in self.funding_sections
+
+    def measure(self, uom: object) -> str | None:
+        """'count', 'euro', 'percent', 'rate', or None for a unit the vocabulary does not know."""
+        return self.uom_measures.get(_fold(uom)) if isinstance(uom, str) else None
+
+    def count_family(self, uom: object) -> str | None:
+        """'persons', 'times', ... for a count unit, else None."""
+        return self.count_families.get(_fold(uom)) if isinstance(uom, str) else None
+
+    def finance_role(self, label: object) -> str | None:
+        """'income', 'expenses', 'result' or None for a finance summary label."""
+        if not isinstance(label, str):
+            return None
+        folded = _fold(label)
+        for role, labels in (("income", self.income_labels), ("expenses", self.expense_labels),
+                             ("result", self.result_labels)):
+            if folded in labels:
+                return role
+        return None
+
+
+def _words(values: list[str]) -> frozenset[str]:
+    return frozenset(_fold(v) for v in values)
+
+
+@lru_cache(maxsize=1)
+def validation_vocabulary() -> ValidationVocabulary:
+    raw = load_json("validation_vocabulary.json")
+    uoms = raw["uoms"]
+    count_families = {_fold(uom): family for family, units in uoms["count"].items() for uom in units}
+    uom_measures = {uom: "count" for uom in count_families}
+    uom_measures.update({_fold(uom): measure for measure in MEASURES[1:] for uom in uoms[measure]})
+    finance = raw["finance_summary"]
+    notes = raw["note_breakdown"]
+    return ValidationVocabulary(
+        total_words=_words(raw["total_label_words"]["words"]),
+        occupancy_words=_words(raw["occupancy_label_words"]["words"]),
+        municipality_count_words=_words(raw["municipality_count_label_words"]["words"]),
+        funding_sections=_words(raw["funding_sections"]["names"]),
+        uom_measures=uom_measures,
+        count_families=count_families,
+        income_labels=_words(finance["income"]),
+        expense_labels=_words(finance["expenses"]),
+        result_labels=_words(finance["result"]),
+        breakdown_min_items=int(notes["min_items"]),
+    )
