@@ -87,7 +87,7 @@ def _ingest(args: argparse.Namespace) -> int:
     outcome = run_ingest(args.report, warehouse=args.warehouse, parquet_dir=args.parquet,
                          csv_dir=args.csv, postgres_dsn=args.postgres)
     print(outcome.summary())
-    return EXIT_OK if outcome.status == "loaded" else EXIT_VALIDATION_FAILED
+    return outcome.exit_code
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Prefect flows: orchestration of the pipeline (extract, validate, load). Logic lives in `pipeline/`."""

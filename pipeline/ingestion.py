@@ -1,0 +1,215 @@
+"""What one ingestion is and what it ended as: the log row, the outcome, file hashes, settings.
+
+Kept apart from the flows so that the CLI, the flows and the tests share one
+definition of 'loaded', 'failed_validation' and 'error' without importing Prefect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VALIDATION_FAILED
+
+LOADED, FAILED_VALIDATION, ERROR = "loaded", "failed_validation", "error"
+DEFAULT_WAREHOUSE = Path("warehouse/etk.duckdb")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def extractor_fingerprint() -> str:
+    """Hash of the pipeline package's code and data files.
+
+    Part of the extraction cache key: a changed extractor must not be answered
+    from a cache filled by the old one. Hashing the whole package over-invalidates
+    (a warehouse-only change also re-extracts), which is cheap and never wrong.
+    """
+    digest = hashlib.sha256()
+    root = resources.files("pipeline")
+    for entry in sorted(_walk(root), key=lambda e: e[0]):
+        digest.update(entry[0].encode())
+        digest.update(entry[1])
+    return digest.hexdigest()[:16]
+
+
+def _walk(node, prefix: str = "") -> list[tuple[str, bytes]]:
+    out = []
+    for child in node.iterdir():
+        name = f"{prefix}{child.name}"
+        if child.is_dir():
+            if child.name != "__pycache__":
+                out.extend(_walk(child, name + "/"))
+        elif child.name.endswith((".py", ".json", ".csv")):
+            out.append((name, child.read_bytes()))
+    return out
+
+
+def resolve_warehouse(warehouse: str | Path | None) -> Path:
+    return Path(warehouse or os.environ.get("ETK_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+def resolve_postgres_dsn(dsn: str | None) -> str | None:
+    return dsn or os.environ.get("ETK_POSTGRES_DSN") or None
+
+
+def resolve_cache_dir(cache_dir: str | Path | None, warehouse: Path) -> Path:
+    """Extraction cache: $ETK_CACHE_DIR, else a `cache/` folder beside the warehouse file."""
+    return Path(cache_dir or os.environ.get("ETK_CACHE_DIR") or warehouse.parent / "cache").resolve()
+
+
+def list_reports(folder: str | Path, pattern: str = "*.pdf") -> list[Path]:
+    """PDFs in `folder` (not recursive), in name order; matching is case-insensitive on '.pdf'."""
+    folder = Path(folder)
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and (p.match(pattern) or p.match(pattern.upper())))
+
+
+def newest_report(folder: str | Path, pattern: str = "*.pdf") -> Path | None:
+    """The report of the latest year: the largest 4-digit year in the file name, then the newest file.
+
+    Why the name first: a scanned-in old report copied today would win on mtime alone.
+    """
+    def key(p: Path) -> tuple[int, float]:
+        years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", p.name)]
+        return (max(years) if years else 0, p.stat().st_mtime)
+
+    reports = list_reports(folder, pattern)
+    return max(reports, key=key) if reports else None
+
+
+def summarize_validation(report: Any) -> dict[str, Any]:
+    """A small JSON-able summary of a `pipeline.validate.ValidationReport`.
+
+    {'passed', 'critical_failures', 'warnings', 'checks_run', 'failures': [critical lines first]}
+    """
+    failures = list(getattr(report, "failures", []) or [])
+    critical = [f for f in failures if getattr(f, "severity", "critical") == "critical"]
+    others = [f for f in failures if f not in critical]
+    return {
+        "passed": bool(report.passed),
+        "critical_failures": len(critical),
+        "warnings": len(others),
+        "checks_run": getattr(report, "checks_run", None),
+        "failures": [_failure_text(f) for f in (critical + others)[:20]],
+    }
+
+
+def _failure_text(failure: Any) -> str:
+    line = getattr(failure, "line", None)
+    return " ".join(line().split()) if callable(line) else str(failure)
+
+
+@dataclass
+class IngestionRecord:
+    """One row of the `ingestions` log."""
+
+    file_name: str
+    sha256: str | None
+    started_at: datetime
+    status: str = ERROR
+    report_year: int | None = None
+    finished_at: datetime | None = None
+    validation: dict[str, Any] | None = None
+    row_counts: dict[str, int] = field(default_factory=dict)
+    unmapped_labels: int | None = None
+    extract_cached: bool | None = None
+    message: str | None = None
+    ingestion_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def as_row(self) -> dict[str, Any]:
+        row = {
+            "ingestion_id": self.ingestion_id, "file_name": self.file_name, "sha256": self.sha256,
+            "report_year": self.report_year, "started_at": self.started_at,
+            "finished_at": self.finished_at or utcnow(), "status": self.status,
+            "validation_passed": None if self.validation is None else self.validation["passed"],
+            "critical_failures": None if self.validation is None else self.validation["critical_failures"],
+            "validation_summary": None if self.validation is None else json.dumps(
+                self.validation, ensure_ascii=False, default=str),
+            "unmapped_labels": self.unmapped_labels, "extract_cached": self.extract_cached,
+            "message": self.message,
+        }
+        row.update({f"rows_{name}": count for name, count in self.row_counts.items()})
+        return row
+
+
+@dataclass
+class IngestOutcome:
+    """What `flows.ingest.run_ingest` and the flows return for one report."""
+
+    status: str                      # 'loaded' | 'failed_validation' | 'error'
+    source: str                      # the PDF path as given
+    file_name: str
+    sha256: str | None = None
+    report_year: int | None = None
+    row_counts: dict[str, int] = field(default_factory=dict)   # rows of this report per table
+    unmapped_labels: list[str] = field(default_factory=list)
+    validation: dict[str, Any] | None = None                   # summarize_validation()
+    validation_text: str | None = None                         # ValidationReport.render_text()
+    cache_hit: bool = False                                    # extraction answered from cache
+    targets: dict[str, str] = field(default_factory=dict)      # {'duckdb': path, 'postgres': 'loaded' | error}
+    exports: dict[str, str] = field(default_factory=dict)      # {'parquet': dir, 'csv': dir}
+    warnings: list[str] = field(default_factory=list)
+    message: str | None = None                                 # one line, set when status == 'error'
+    ingestion_id: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == LOADED
+
+    @property
+    def exit_code(self) -> int:
+        return {LOADED: EXIT_OK, FAILED_VALIDATION: EXIT_VALIDATION_FAILED}.get(self.status, EXIT_BAD_INPUT)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self, max_labels: int = 12) -> str:
+        """A few lines for a terminal: what happened, where, and what needs a look."""
+        year = self.report_year if self.report_year is not None else "?"
+        lines: list[str]
+        if self.status == LOADED:
+            where = ", ".join(f"{k} {v}" for k, v in self.targets.items())
+            lines = [f"loaded report year {year} from {self.file_name} into {where}"]
+            lines.append("  rows: " + ", ".join(f"{k} {v}" for k, v in self.row_counts.items()))
+        elif self.status == FAILED_VALIDATION:
+            n = (self.validation or {}).get("critical_failures", "?")
+            lines = [f"NOT loaded: {self.file_name} (report year {year}) failed {n} critical check(s); "
+                     f"the warehouse is unchanged"]
+            lines += [f"  - {text}" for text in (self.validation or {}).get("failures", [])[:10]]
+        else:
+            lines = [f"error: {self.file_name}: {self.message or 'unknown error'}"]
+            for target, state in self.targets.items():
+                lines.append(f"  {target}: {state}")
+        for fmt, path in self.exports.items():
+            lines.append(f"  {fmt} export: {path}")
+        if self.unmapped_labels:
+            shown = ", ".join(self.unmapped_labels[:max_labels])
+            more = len(self.unmapped_labels) - max_labels
+            lines.append(f"  labels with no metric in metrics.csv ({len(self.unmapped_labels)}): {shown}"
+                         + (f", ... {more} more" if more > 0 else ""))
+        if self.cache_hit:
+            lines.append("  extraction: reused from cache (same file)")
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)

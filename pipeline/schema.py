@@ -1,0 +1,111 @@
+"""Warehouse table schemas, read from data files, and the DDL both databases get from them.
+
+Why data: a new column is an edit in `data/tables.json` (extraction contracts),
+`data/warehouse.json` (warehouse-only tables) or `data/metrics.csv` (one
+unit_summary column per metric), and DuckDB, PostgreSQL and the exports follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from pipeline.metrics import metric_names
+from pipeline.tables import table_specs
+from pipeline.vocabulary import load_json
+
+# Tables holding one report year each: reloaded together, atomically, per year.
+DATA_TABLES: tuple[str, ...] = (
+    "figures", "funding", "finance_summary", "municipalities", "unit_metrics", "unit_summary",
+)
+LOG_TABLE = "ingestions"
+
+_PANDAS = {"int": "Int64", "float": "float64", "str": "string", "bool": "boolean",
+           "timestamp": "datetime64[us]"}
+_SQL = {
+    "duckdb": {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN",
+               "timestamp": "TIMESTAMP"},
+    "postgres": {"int": "BIGINT", "float": "DOUBLE PRECISION", "str": "TEXT", "bool": "BOOLEAN",
+                 "timestamp": "TIMESTAMPTZ"},
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool = True
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _spec(name: str, raw: dict, extra: tuple[Column, ...] = ()) -> TableSpec:
+    """A TableSpec from the JSON format of tables.json; key columns are NOT NULL, others nullable."""
+    key = raw.get("key", [])
+    cols = [Column(cname, c["type"], bool(c.get("nullable", cname not in key)), c.get("doc", ""))
+            for cname, c in raw["columns"].items()]
+    return TableSpec(name, raw.get("description", ""), tuple(key), tuple(cols) + extra)
+
+
+@lru_cache(maxsize=1)
+def warehouse_specs() -> dict[str, TableSpec]:
+    """Every warehouse table: data tables in load order, then the ingestion log."""
+    contracts = table_specs()
+    local = {k: v for k, v in load_json("warehouse.json").items() if not k.startswith("_")}
+    specs = {name: _spec(name, contracts.get(name) or local[name]) for name in DATA_TABLES}
+    # unit_summary: one float column per metric, between the identifying columns and municipalities_listed
+    base = specs["unit_summary"]
+    head = tuple(c for c in base.columns if c.name != "municipalities_listed")
+    tail = tuple(c for c in base.columns if c.name == "municipalities_listed")
+    metrics = tuple(Column(m, "float", True, "from metrics.csv") for m in metric_names())
+    specs["unit_summary"] = TableSpec(base.name, base.description, base.key, head + metrics + tail)
+    counts = tuple(Column(f"rows_{t}", "int", True, f"rows of {t} in this report") for t in DATA_TABLES)
+    specs[LOG_TABLE] = _spec(LOG_TABLE, local[LOG_TABLE], counts)
+    return specs
+
+
+def conform(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """Exactly the spec's columns, in order, with its dtypes; missing columns become nulls.
+
+    Loading and exporting go through this so that both databases and the files
+    see the same types whatever the producing step left in the frame.
+    """
+    out = pd.DataFrame(index=frame.index)
+    for col in spec.columns:
+        series = frame[col.name] if col.name in frame.columns else pd.Series(pd.NA, index=frame.index)
+        if col.type == "timestamp":
+            out[col.name] = pd.to_datetime(series, utc=True).dt.tz_localize(None).astype(_PANDAS["timestamp"])
+        elif col.type == "float":
+            out[col.name] = pd.to_numeric(series, errors="raise").astype("float64")
+        else:
+            out[col.name] = series.astype(_PANDAS[col.type])
+    return out.reset_index(drop=True)
+
+
+def sql_type(col: Column, dialect: str) -> str:
+    return _SQL[dialect][col.type]
+
+
+def create_table_sql(spec: TableSpec, dialect: str, qualified: str | None = None) -> str:
+    """CREATE TABLE IF NOT EXISTS with the key as primary key (no duplicate rows, ever)."""
+    parts = [f'"{c.name}" {sql_type(c, dialect)}{"" if c.nullable else " NOT NULL"}' for c in spec.columns]
+    if spec.key:
+        parts.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in spec.key) + ")")
+    return f"CREATE TABLE IF NOT EXISTS {qualified or quote(spec.name)} (\n  " + ",\n  ".join(parts) + "\n)"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,109 @@
+"""DuckDB warehouse: one file, tables from `pipeline.schema`, atomic reload per report year.
+
+Why per year in one transaction: a year's tables must never be half old and
+half new. Either every data table holds the new report's rows for that year
+(and the ingestion row says 'loaded'), or nothing changed. Other years are not
+touched. DuckDB allows one writing process per file, so callers serialise loads;
+a load that finds the file locked raises `duckdb.IOException`, which the flow retries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.derive import WarehouseTables
+from pipeline.ingestion import IngestionRecord
+from pipeline.schema import DATA_TABLES, LOG_TABLE, TableSpec, conform, create_table_sql, quote, sql_type, warehouse_specs
+
+
+@contextlib.contextmanager
+def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection that is always closed, so the file lock is released for the next writer."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables and add columns the schema files gained since (never drops)."""
+    for spec in warehouse_specs().values():
+        con.execute(create_table_sql(spec, "duckdb"))
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()",
+            [spec.name]).fetchall()}
+        for col in spec.columns:
+            if col.name not in have:
+                con.execute(f"ALTER TABLE {quote(spec.name)} ADD COLUMN {quote(col.name)} {sql_type(col, 'duckdb')}")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    frame = conform(frame, spec)
+    cols = ", ".join(quote(c) for c in spec.column_names)
+    con.register("etk_src", frame)
+    try:
+        con.execute(f"INSERT INTO {quote(spec.name)} ({cols}) SELECT {cols} FROM etk_src")
+    finally:
+        with contextlib.suppress(duckdb.Error):  # fails in an aborted transaction; must not hide why
+            con.unregister("etk_src")
+
+
+def load_year(path: str | Path, tables: WarehouseTables, record: IngestionRecord) -> dict[str, int]:
+    """Replace report year `tables.report_year` in every data table and log it, in one transaction.
+
+    Returns the row counts written. On any error the transaction rolls back and
+    the file holds exactly what it held before.
+    """
+    specs = warehouse_specs()
+    with connect(path) as con:
+        ensure_schema(con)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for name in DATA_TABLES:
+                con.execute(f"DELETE FROM {quote(name)} WHERE report_year = ?", [tables.report_year])
+                _insert(con, specs[name], tables.frames[name])
+            _insert(con, specs[LOG_TABLE], pd.DataFrame([record.as_row()]))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return tables.row_counts()
+
+
+def record_ingestion(path: str | Path, record: IngestionRecord) -> None:
+    """Log an attempt that loaded nothing (failed validation, error); data tables untouched."""
+    with connect(path) as con:
+        ensure_schema(con)
+        _insert(con, warehouse_specs()[LOG_TABLE], pd.DataFrame([record.as_row()]))
+
+
+def read_table(path: str | Path, table: str, report_year: int | None = None) -> pd.DataFrame:
+    """A whole table (or one year of it) as a DataFrame; for exports, tests and notebooks."""
+    if table not in warehouse_specs():
+        raise KeyError(f"unknown table {table!r}")
+    with connect(path, read_only=True) as con:
+        sql = f"SELECT * FROM {quote(table)}"
+        if report_year is not None:
+            return con.execute(sql + " WHERE report_year = ? ORDER BY ALL", [report_year]).df()
+        return con.execute(sql + " ORDER BY ALL").df()
+
+
+def row_counts(path: str | Path) -> dict[str, dict[int, int]]:
+    """{table: {report_year: rows}} for every data table: what is loaded, at a glance."""
+    out: dict[str, dict[int, int]] = {}
+    with connect(path, read_only=True) as con:
+        for name in DATA_TABLES:
+            rows = con.execute(f"SELECT report_year, count(*) FROM {quote(name)} GROUP BY 1 ORDER BY 1").fetchall()
+            out[name] = {int(y): int(n) for y, n in rows}
+    return out

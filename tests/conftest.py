@@ -1,0 +1,34 @@
+"""Shared fixtures. The Prefect test harness (a temporary API server, ~10 s to start)
+is entered at most once per test session, and only by tests that ask for it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_PDF = ROOT / "fixtures" / "toimintakertomus-2022.pdf"
+SAMPLE_TRUTH = ROOT / "fixtures" / "toimintakertomus-2022.truth.json"
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/reportpdf.py
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """Run flows against a throwaway Prefect API (SQLite in a temp dir) for the whole session."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no internet here
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def sample_extraction():
+    """The real extractor's reading of the sample report (extracted once per session)."""
+    from pipeline.extract import extract_report
+
+    return extract_report(SAMPLE_PDF)

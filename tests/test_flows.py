@@ -1,0 +1,210 @@
+"""Prefect flows end to end: real extractor, real validator, real DuckDB, real Prefect runs.
+
+Flow runs go to the session's Prefect test harness (tests/conftest.py). The
+second report year and the report that fails validation are small PDFs drawn by
+tests/reportpdf.py and read by the real extractor.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import SAMPLE_PDF
+from flows.ingest import _extract_cache_key, build_tables, hash_file, ingest_folder, ingest_report, run_ingest
+from pipeline import warehouse
+from pipeline.ingestion import extractor_fingerprint, file_sha256, newest_report
+from pipeline.schema import DATA_TABLES
+from reportpdf import small_report
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+SAMPLE_COUNTS = {"figures": 153, "funding": 20, "finance_summary": 4, "municipalities": 59,
+                 "unit_metrics": 59, "unit_summary": 9}
+
+
+def _snapshot(path) -> dict[str, pd.DataFrame]:
+    return {name: warehouse.read_table(path, name) for name in DATA_TABLES}
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """One real ingestion of the sample: (outcome, warehouse path, cache dir, parquet dir)."""
+    root = tmp_path_factory.mktemp("loaded")
+    outcome = ingest_report(SAMPLE_PDF, warehouse=root / "wh" / "etk.duckdb", parquet_dir=root / "parquet",
+                            cache_dir=root / "cache")
+    return outcome, root / "wh" / "etk.duckdb", root / "cache", root / "parquet"
+
+
+@pytest.fixture
+def warehouse_copy(loaded, tmp_path):
+    """A private copy of the loaded warehouse, so tests can change it independently."""
+    _, path, _, _ = loaded
+    copy = tmp_path / "etk.duckdb"
+    shutil.copy(path, copy)
+    return copy
+
+
+def test_ingest_report_loads_the_sample(loaded):
+    outcome, path, cache, parquet = loaded
+    assert outcome.status == "loaded", outcome.summary()
+    assert outcome.exit_code == 0 and outcome.report_year == 2022 and not outcome.cache_hit
+    assert outcome.row_counts == SAMPLE_COUNTS
+    assert outcome.validation["passed"] and outcome.validation["critical_failures"] == 0
+    assert "Aamuturinat" in outcome.unmapped_labels
+    assert outcome.targets == {"duckdb": str(path)}
+    assert {t: c.get(2022) for t, c in warehouse.row_counts(path).items()} == SAMPLE_COUNTS
+    assert (parquet / "unit_summary" / "report_year=2022" / "part-0.parquet").exists()
+    log = warehouse.read_table(path, "ingestions")
+    assert list(log["status"]) == ["loaded"] and log.loc[0, "sha256"] == file_sha256(SAMPLE_PDF)
+    assert list(cache.iterdir()), "the extraction result is persisted in the cache folder"
+    assert "loaded report year 2022" in outcome.summary()
+
+
+def test_reingesting_the_same_file_hits_the_cache_and_keeps_counts(loaded, warehouse_copy):
+    _, _, cache, _ = loaded
+    before = _snapshot(warehouse_copy)
+    outcome = ingest_report(SAMPLE_PDF, warehouse=warehouse_copy, cache_dir=cache)
+    assert outcome.status == "loaded" and outcome.cache_hit, outcome.summary()
+    for name in DATA_TABLES:
+        pd.testing.assert_frame_equal(before[name], warehouse.read_table(warehouse_copy, name), obj=name)
+    log = warehouse.read_table(warehouse_copy, "ingestions").sort_values("started_at")
+    assert list(log["status"]) == ["loaded", "loaded"] and list(log["extract_cached"]) == [False, True]
+
+
+def test_the_cache_is_on_disk_not_in_memory(loaded, tmp_path):
+    """A copy of the cache folder answers for the same file: the cache survives the process."""
+    _, _, cache, _ = loaded
+    copied = tmp_path / "cache-copy"
+    shutil.copytree(cache, copied)
+    hit = ingest_report(SAMPLE_PDF, warehouse=tmp_path / "a.duckdb", cache_dir=copied)
+    miss = ingest_report(SAMPLE_PDF, warehouse=tmp_path / "b.duckdb", cache_dir=tmp_path / "empty-cache")
+    assert hit.cache_hit and not miss.cache_hit
+    assert hit.row_counts == miss.row_counts == SAMPLE_COUNTS
+
+
+def test_a_report_failing_validation_changes_nothing(warehouse_copy, tmp_path):
+    """Same year as the loaded sample (2022): its earlier load must stay as it was."""
+    bad = small_report(tmp_path / "toimintakertomus-2022-korjattu.pdf", year=2022, income_total=1_000_100.00)
+    before = _snapshot(warehouse_copy)
+    outcome = ingest_report(bad, warehouse=warehouse_copy, parquet_dir=tmp_path / "parquet")
+    assert outcome.status == "failed_validation" and outcome.exit_code == 1, outcome.summary()
+    assert outcome.validation["critical_failures"] >= 1
+    assert any("Tuotot yhteensä" in line for line in outcome.validation["failures"])
+    assert "NOT loaded" in outcome.summary()
+    for name in DATA_TABLES:
+        pd.testing.assert_frame_equal(before[name], warehouse.read_table(warehouse_copy, name), obj=name)
+    assert not (tmp_path / "parquet").exists()
+    log = warehouse.read_table(warehouse_copy, "ingestions")
+    failed = log[log["status"] == "failed_validation"]
+    assert len(failed) == 1 and failed.iloc[0]["report_year"] == 2022
+
+
+def test_unreadable_input_is_an_error_outcome_not_a_traceback(tmp_path, capfd):
+    not_pdf = tmp_path / "notes.pdf"
+    not_pdf.write_text("not a pdf at all")
+    outcome = run_ingest(not_pdf, warehouse=tmp_path / "etk.duckdb")
+    assert outcome.status == "error" and outcome.exit_code == 2
+    assert "notes.pdf" in outcome.message
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
+    assert warehouse.read_table(tmp_path / "etk.duckdb", "ingestions")["status"].tolist() == ["error"]
+
+
+def test_run_ingest_keeps_the_console_quiet(loaded, tmp_path, capfd):
+    _, _, cache, _ = loaded
+    outcome = run_ingest(SAMPLE_PDF, warehouse=tmp_path / "etk.duckdb", cache_dir=cache)
+    assert outcome.status == "loaded"
+    out, err = capfd.readouterr()
+    assert "Flow run" not in out + err and "Task run" not in out + err
+
+
+def test_ingest_folder_loads_two_years(loaded, tmp_path):
+    _, _, cache, _ = loaded
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SAMPLE_PDF, inbox / SAMPLE_PDF.name)
+    small_report(inbox / "toimintakertomus-2021.pdf", year=2021)
+    path = tmp_path / "etk.duckdb"
+    outcomes = ingest_folder(inbox, warehouse=path, cache_dir=cache)
+    assert [(o.report_year, o.status) for o in outcomes] == [(2021, "loaded"), (2022, "loaded")], \
+        "\n".join(o.summary() for o in outcomes)
+    assert [o.cache_hit for o in outcomes] == [False, True]  # 2022 came from the cache
+    counts = warehouse.row_counts(path)
+    assert counts["figures"] == {2021: 21, 2022: 153} and counts["unit_summary"] == {2021: 2, 2022: 9}
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute("SELECT report_year, clients_total, total_income_eur FROM unit_summary "
+                           "WHERE unit = 'ENSIKOTI' ORDER BY 1").fetchall()
+    assert rows == [(2021, 70, 1_000_000.0), (2022, 82, 1040977.41)]
+    assert newest_report(inbox).name == SAMPLE_PDF.name
+
+
+# --- the tasks' functions, without the engine -------------------------------------------
+
+def test_cache_key_is_the_file_hash_and_the_code_fingerprint(tmp_path):
+    copy = tmp_path / "renamed.pdf"
+    shutil.copy(SAMPLE_PDF, copy)
+    sha = hash_file.fn(str(copy))
+    assert sha == file_sha256(SAMPLE_PDF)  # the path does not matter, the bytes do
+    key = _extract_cache_key(None, {"pdf_path": str(copy), "sha256": sha})
+    assert key == f"etk-extract-{sha}-{extractor_fingerprint()}"
+
+
+def test_build_tables_task_function(sample_extraction):
+    tables = build_tables.fn(sample_extraction)
+    assert tables.report_year == 2022 and tables.row_counts() == SAMPLE_COUNTS
+
+
+def test_a_locked_warehouse_is_retried_until_free(sample_extraction, tmp_path):
+    """Another process holds the DuckDB file (one writer per file) for ~2 s: the load task
+    fails on the lock, is retried, and loads once; the retries leave no duplicate rows."""
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+
+    from flows.ingest import load_duckdb
+    from pipeline.derive import build_tables as derive
+    from pipeline.ingestion import IngestionRecord, utcnow
+
+    path = tmp_path / "etk.duckdb"
+    duckdb.connect(str(path)).close()
+    tables = derive(sample_extraction)
+    record = IngestionRecord(file_name="x.pdf", sha256=None, started_at=utcnow(), status="loaded",
+                             report_year=2022, row_counts=tables.row_counts())
+
+    @flow
+    def load_once():
+        return load_duckdb(str(path), tables, record, return_state=True)
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time\n"
+         "con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(2); con.close()", str(path)],
+        stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        state = load_once()
+    finally:
+        holder.wait(30)
+    assert state.is_completed()
+    with get_client(sync_client=True) as client:
+        assert client.read_task_run(state.state_details.task_run_id).run_count >= 2
+    assert warehouse.row_counts(path)["figures"] == {2022: 153}
+    assert len(warehouse.read_table(path, "ingestions")) == 1
+
+
+def test_the_yearly_flow_takes_the_newest_report_and_fails_unless_loaded(tmp_path):
+    from flows.serve import SPRING_CRON, TIMEZONE, ingest_newest, schedule
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    small_report(inbox / "toimintakertomus-2021.pdf", year=2021)
+    small_report(inbox / "toimintakertomus-2023.pdf", year=2023, income_total=1.0)
+    assert newest_report(inbox).name == "toimintakertomus-2023.pdf"
+    with pytest.raises(RuntimeError, match="NOT loaded: toimintakertomus-2023.pdf"):
+        ingest_newest(str(inbox), warehouse=str(tmp_path / "etk.duckdb"))
+    sched = schedule()
+    assert (sched.cron, sched.timezone) == (SPRING_CRON, TIMEZONE) == ("0 6 1 4 *", "Europe/Helsinki")
