@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PDF = ROOT / "fixtures" / "toimintakertomus-2022.pdf"
 SAMPLE_TRUTH = ROOT / "fixtures" / "toimintakertomus-2022.truth.json"
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/reportpdf.py
+sys.path.insert(0, str(Path(__file__).parent))  # tests/pdf_factory.py
 
 
 @pytest.fixture(scope="session")

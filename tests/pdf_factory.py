@@ -378,3 +378,47 @@ def _register_fonts() -> None:
             face.charWidths[ord(stand_in)] = face.charWidths[0x20]
         pdfmetrics.registerFont(font)
     _registered = True
+
+
+# -- ready-made reports ------------------------------------------------------------------------------
+
+def small_report(path: str | Path, year: int = 2021, income_total: float | None = None) -> Path:
+    """A two-unit report whose figures all add up, for flow and warehouse tests.
+
+    `income_total` overrides ENSIKOTI's printed `Tuotot yhteensä` (its parts add up to
+    1 000 000,00): any other value makes a critical check fail.
+    """
+    printed_total = 1_000_000.00 if income_total is None else income_total
+    ensikoti = Statistics("ENSIKOTI", year, rows=(
+        Figure("Asiakkaita yhteensä", "70", "hlö", note="25:stä eri perheestä", bold=True),
+        Figure("Aikuiset", "36", "hlö", note="28 naista, 8 miestä", level=1),
+        Figure("Lapset", "34", "hlö", level=1),
+        Figure("Hoitovuorokaudet yhteensä", "5000", "kpl", bold=True),
+        Figure("Aikuisten hoitovuorokaudet", "2600", "kpl", level=1),
+        Figure("Lasten hoitovuorokaudet", "2400", "kpl", level=1),
+        Figure("Käyttöaste", "70,50", "%"),
+        Figure("Asiakaskuntia", "2", "kpl"),
+        MunicipalityList(("Kunnat: Lahti ja Hollola",)),
+        Heading("TOIMINTAYMPÄRISTÖ"),
+        Figure("Henkilökunta", "10", "hlö", level=1),
+        Figure("Opiskelijat", "3", "hlö", level=1),
+        Heading("RAHOITUS"),
+        Figure("Kunnat ja kuntayhtymät", euro(990_000.00), "€", level=1),
+        Figure("Muut tuotot", euro(10_000.00), "€", level=1),
+        Figure("Tuotot yhteensä", euro(printed_total), "€", level=1, bold=True),
+    ))
+    turvakoti = Statistics("TURVAKOTI", year, rows=(
+        Figure("Asiakkaita yhteensä", "100", "hlö", bold=True),
+        Figure("Aikuiset", "60", "hlö", level=1),
+        Figure("Lapset", "40", "hlö", level=1),
+        Figure("Käyttöaste", "50,25", "%"),
+        Heading("TOIMINTAYMPÄRISTÖ"),
+        Figure("Henkilökunta", "8", "hlö", level=1),
+        Heading("RAHOITUS"),
+        Figure("Valtio", euro(800_000.00), "€", level=1),
+        Figure("Muut tuotot", euro(5_000.50), "€", level=1),
+        Figure("Tuotot yhteensä", euro(805_000.50), "€", level=1, bold=True),
+    ))
+    finance = FinanceSummary(year, (("Kokonaistuotot", euro(3_000_000.00)), ("Kokonaiskulut", euro(-3_050_000.00)),
+                                    ("Tilikauden alijäämä", euro(-50_000.00)), ("Taseen loppusumma", euro(700_000.00))))
+    return write_report(path, [cover(year), Page(ensikoti), Page(turvakoti), Page(finance)])

@@ -2,7 +2,7 @@
 
 Flow runs go to the session's Prefect test harness (tests/conftest.py). The
 second report year and the report that fails validation are small PDFs drawn by
-tests/reportpdf.py and read by the real extractor.
+tests/pdf_factory.py and read by the real extractor.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from flows.ingest import _extract_cache_key, build_tables, hash_file, ingest_fol
 from pipeline import warehouse
 from pipeline.ingestion import extractor_fingerprint, file_sha256, newest_report
 from pipeline.schema import DATA_TABLES
-from reportpdf import small_report
+from pdf_factory import small_report
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -161,8 +161,9 @@ def test_build_tables_task_function(sample_extraction):
 
 
 def test_a_locked_warehouse_is_retried_until_free(sample_extraction, tmp_path):
-    """Another process holds the DuckDB file (one writer per file) for ~2 s: the load task
-    fails on the lock, is retried, and loads once; the retries leave no duplicate rows."""
+    """Another process holds the DuckDB file (one writer per file) for ~8 s: the load task
+    fails on the lock, is retried (after 1, 3, 10 s), and loads once; the retries leave no
+    duplicate rows. The lock is held long enough for a slow flow start to still meet it."""
     from prefect import flow
     from prefect.client.orchestration import get_client
 
@@ -182,7 +183,7 @@ def test_a_locked_warehouse_is_retried_until_free(sample_extraction, tmp_path):
 
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys, time\n"
-         "con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(2); con.close()", str(path)],
+         "con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(8); con.close()", str(path)],
         stdout=subprocess.PIPE)
     try:
         assert holder.stdout.readline().strip() == b"locked"
