@@ -59,7 +59,8 @@ def extract_report(path: str | Path) -> Extraction:
                 finance.extend(parse_finance_summary(lines, number))
 
     if not units:
-        raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title)")
+        images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
+        raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title{images})")
     for unit in units:
         if not unit.figures:
             warnings.append(f"page {unit.page}: statistics page of {unit.unit} has no readable figures")
@@ -81,6 +82,11 @@ def extract_report(path: str | Path) -> Extraction:
         image_pages=image_pages,
         warnings=warnings,
     )
+
+
+def _page_list(pages: list[int], shown: int = 10) -> str:
+    more = f" and {len(pages) - shown} more" if len(pages) > shown else ""
+    return ", ".join(map(str, pages[:shown])) + more
 
 
 def _may_hold_figures(scan: PageScan) -> bool:
