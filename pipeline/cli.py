@@ -79,14 +79,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from pipeline.pages import check_pdf_file
+    from pipeline.pages import scan_pages
 
-    check_pdf_file(args.report)  # bad input fails here, before Prefect starts
+    scan_pages(args.report)  # an unreadable file fails here in a fraction of a second, before Prefect starts
     from flows.ingest import run_ingest
 
     outcome = run_ingest(args.report, warehouse=args.warehouse, parquet_dir=args.parquet,
                          csv_dir=args.csv, postgres_dsn=args.postgres)
-    print(outcome.summary())
+    print(outcome.summary(), file=sys.stderr if outcome.exit_code == EXIT_BAD_INPUT else sys.stdout)
     return outcome.exit_code
 
 

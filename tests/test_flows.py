@@ -209,3 +209,29 @@ def test_the_yearly_flow_takes_the_newest_report_and_fails_unless_loaded(tmp_pat
         ingest_newest(str(inbox), warehouse=str(tmp_path / "etk.duckdb"))
     sched = schedule()
     assert (sched.cron, sched.timezone) == (SPRING_CRON, TIMEZONE) == ("0 6 1 4 *", "Europe/Helsinki")
+
+
+def test_the_ingest_command_exits_0_loaded_1_failed_validation_2_bad_input(loaded, tmp_path, capsys):
+    """`etk-report ingest` end to end in this process (the harness is the Prefect API)."""
+    from pipeline.cli import main
+
+    _, _, cache, _ = loaded
+    target = tmp_path / "etk.duckdb"
+    shutil.copy(loaded[1], target)
+    before = _snapshot(target)
+
+    bad = small_report(tmp_path / "toimintakertomus-2022.pdf", year=2022, income_total=1.0)
+    assert main(["ingest", str(bad), "--warehouse", str(target)]) == 1
+    assert "NOT loaded" in capsys.readouterr().out
+    for name in DATA_TABLES:
+        pd.testing.assert_frame_equal(before[name], warehouse.read_table(target, name), obj=name)
+
+    encrypted = tmp_path / "locked.pdf"
+    from pdf_factory import cover, write_report
+    write_report(encrypted, [cover(2022)], encrypt="salasana")
+    assert main(["ingest", str(encrypted), "--warehouse", str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert err.strip().count("\n") == 0 and "locked.pdf" in err and "encrypted" in err and out == ""
+
+    assert main(["ingest", str(SAMPLE_PDF), "--warehouse", str(target)]) == 0
+    assert warehouse.row_counts(target)["figures"] == {2022: 153}
