@@ -54,9 +54,13 @@ def extract_report(path: str | Path) -> Extraction:
     with open_words(path) as reader:
         for number in wanted:
             lines = group_lines(reader.words(number))
-            units.extend(parse_statistics_page(lines, number))
+            found = parse_statistics_page(lines, number)
+            units.extend(found)
             if has_finance_title(lines):
                 finance.extend(parse_finance_summary(lines, number))
+            elif not found and vocabulary().statistics_title.search(scans[number - 1].text):
+                warnings.append(f"page {number}: its text has a statistics title, but no title line was "
+                                f"found in its layout; its figures were not extracted")
 
     if not units:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""

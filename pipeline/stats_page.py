@@ -69,10 +69,16 @@ class _Cell:
 
 
 def find_titles(lines: list[Line]) -> list[tuple[int, str, int]]:
-    """(line index, unit, year) of every statistics title on a page."""
+    """(line index, unit, year) of every statistics title on a page.
+
+    A long unit name may wrap: `PITKÄ YKSIKÖN NIMI` / `/ Toimintalukuja v. 2024` is one title.
+    """
     found = []
     for i, line in enumerate(lines):
-        m = vocabulary().statistics_title.search(line.text)
+        text = line.text
+        if i and (text.lstrip().startswith("/") or lines[i - 1].text.rstrip().endswith("/")):
+            text = f"{lines[i - 1].text} {text}"
+        m = vocabulary().statistics_title.search(text)
         if m:
             found.append((i, " ".join(m.group("unit").split()), int(m.group("year"))))
     return found

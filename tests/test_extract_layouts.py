@@ -528,3 +528,23 @@ def test_municipality_list_prefix():
     assert strip_list_prefix("Asiakaskunnat: Lahti") == "Lahti"
     assert strip_list_prefix("Kunnat ja kuntayhtymät") is None
     assert strip_list_prefix("Asiakaskuntia") is None
+
+
+def test_a_unit_name_wrapped_before_the_slash_is_one_title(tmp_path):
+    """`PITKÄ YKSIKÖN NIMI` / `/ Toimintalukuja v. 2024` on two lines is still the title."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "wrapped-title.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("Helvetica", 11)
+    c.drawString(60, 780, "PITKÄ YKSIKÖN NIMI")
+    c.drawString(60, 766, "/ Toimintalukuja v. 2024")
+    for y, (label, value, uom) in zip((740, 726), (("Asiakkaita", "5", "hlö"), ("Käynnit", "7", "krt"))):
+        c.drawString(60, y, label)
+        c.drawRightString(240, y, value)
+        c.drawString(245, y, uom)
+    c.showPage()
+    c.save()
+    ex = extract_report(path)
+    assert list(ex.figures["unit"].unique()) == ["PITKÄ YKSIKÖN NIMI"]
+    assert rows(ex.figures) == [(None, None, "Asiakkaita", 5.0, "hlö", None), (None, None, "Käynnit", 7.0, "krt", None)]
