@@ -1,7 +1,9 @@
 """Prefect flows that ingest annual reports: extract → validate → load. Orchestration only.
 
-Every step's logic lives in `pipeline/`; this module decides order, retries,
-caching, concurrency and what shows up in the Prefect UI (artifacts).
+Every step's logic lives in `pipeline/` (what an attempt ends as, and which
+ingestions row it writes where, in `pipeline.outcome`, which is handed these
+tasks as its steps); this module decides order, retries, caching, concurrency
+and what shows up in the Prefect UI (artifacts).
 
 - `ingest_report(pdf)`: one report, in-process.
 - `ingest_folder(folder)`: every PDF of a folder. Extraction runs in parallel
@@ -26,10 +28,7 @@ skips extraction across runs and processes.
 import contextlib
 import logging
 import os
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +38,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner
 
-from pipeline.errors import ReportError
 from pipeline.ingestion import (
     ERROR,
-    FAILED_VALIDATION,
     LOADED,
     IngestionRecord,
     IngestOutcome,
@@ -53,7 +50,21 @@ from pipeline.ingestion import (
     resolve_postgres_dsn,
     resolve_warehouse,
     summarize_validation,
-    utcnow,
+)
+from pipeline.outcome import (
+    LoadSteps,
+    Prepared,
+    PrepareSteps,
+    Targets,
+    artifact_key,
+    failed_before_prepared,
+    finish,
+    in_load_order,
+    json_rows,
+    log_line,
+    prepare,
+    validated,
+    validation_markdown,
 )
 
 FOLDER_WORKERS = 2  # the machines this runs on have 2 cores
@@ -157,205 +168,57 @@ def export(tables: Any, out_dir: str, fmt: str) -> str:
 
 # --------------------------------------------------------------------------- steps
 
-@dataclass
-class Prepared:
-    """A report on its way: extracted and derived (`_prepare`), then validated (`_validate`).
+def _extract_step(cache_dir: str) -> Callable[[str, str], tuple[Any, bool]]:
+    """The `extract` task with its results persisted in `cache_dir`; says whether the cache answered."""
+    def run(pdf_path: str, sha256: str) -> tuple[Any, bool]:
+        state = extract.with_options(result_storage=Path(cache_dir))(pdf_path, sha256, return_state=True)
+        return state.result(), state.name == "Cached"
 
-    Crosses process boundaries in `ingest_folder`, so it holds only picklable data.
-    """
-
-    pdf: str
-    file_name: str
-    started_at: datetime
-    sha256: str | None = None
-    report_year: int | None = None
-    extraction: Any = None
-    tables: Any = None
-    validation: dict[str, Any] | None = None
-    validation_text: str | None = None
-    cache_hit: bool = False
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
+    return run
 
 
-def _prepare(pdf_path: str, cache_dir: str) -> Prepared:
-    """hash → extract (cached) → derive tables; errors become `Prepared.error`.
-
-    No validation here: it imports Great Expectations (seconds per process), so it
-    runs once in the flow's own process, see `_validate`.
-    """
-    prepared = Prepared(pdf=str(pdf_path), file_name=Path(pdf_path).name, started_at=utcnow())
-    try:
-        prepared.sha256 = hash_file(str(pdf_path))
-        state = extract.with_options(result_storage=Path(cache_dir))(str(pdf_path), prepared.sha256,
-                                                                   return_state=True)
-        prepared.extraction = state.result()
-        prepared.cache_hit = state.name == "Cached"
-        prepared.extraction.source = Path(pdf_path)  # a cached extraction may come from a copy elsewhere
-        prepared.report_year = int(prepared.extraction.report_year)
-        prepared.warnings = list(prepared.extraction.warnings)
-        prepared.tables = build_tables(prepared.extraction)
-        prepared.warnings += prepared.tables.warnings
-    except ReportError as exc:
-        prepared.error = str(exc)
-    except Exception as exc:  # noqa: BLE001 - reported in the outcome and the ingestions log
-        prepared.error = f"{type(exc).__name__}: {exc}"
-    return prepared
-
-
-def _validate(prepared: Prepared, data_docs_dir: str | None) -> Prepared:
-    """Validate a prepared report in the flow's process; a crash of the validator is an error outcome."""
-    if prepared.error is None and prepared.extraction is not None:
-        try:
-            prepared.validation, prepared.validation_text = validate(prepared.extraction, data_docs_dir)
-        except Exception as exc:  # noqa: BLE001
-            prepared.error = f"validation could not run: {type(exc).__name__}: {exc}"
-    prepared.extraction = None  # not needed any more; keeps outcomes and futures small
-    return prepared
+def _prepare_steps(cache_dir: str) -> PrepareSteps:
+    return PrepareSteps(hash_file=hash_file, extract=_extract_step(cache_dir), build_tables=build_tables)
 
 
 @task(name="prepare-report", cache_policy=NO_CACHE)
 def prepare_report(pdf_path: str, cache_dir: str) -> Prepared:
-    """`_prepare` as one task, so a folder's reports are extracted in parallel processes."""
-    return _prepare(pdf_path, cache_dir)
+    """`pipeline.outcome.prepare` as one task, so a folder's reports are extracted in parallel processes."""
+    return prepare(pdf_path, _prepare_steps(cache_dir))
 
 
-def _artifact_key(kind: str, year: int | None, file_name: str) -> str:
-    """Artifact keys: lowercase letters, digits and dashes only."""
-    stem = "".join(ch if ch.isalnum() else "-" for ch in Path(file_name).stem.lower())
-    return f"etk-{kind}-{year if year is not None else stem}".strip("-")
+def _validate(p: Prepared, data_docs_dir: str | None) -> Prepared:
+    """The `validate` task on a prepared report, in the flow's process (GX is imported once)."""
+    return validated(p, lambda extraction: validate(extraction, data_docs_dir))
 
 
-def _validation_markdown(p: Prepared, status: str) -> str:
-    v = p.validation or {}
-    head = (f"# Validation of {p.file_name}\n\n"
-            f"- report year: {p.report_year}\n- status: **{status}**\n"
-            f"- critical failures: {v.get('critical_failures', '?')}\n\n")
-    return head + "```text\n" + (p.validation_text or "").strip() + "\n```\n"
+def _artifacts(p: Prepared, status: str) -> None:
+    """The validation report, and for a loaded report its unit summary, in the Prefect UI."""
+    create_markdown_artifact(markdown=validation_markdown(p, status),
+                             key=artifact_key("validation", p.report_year, p.file_name),
+                             description=f"Validation report of {p.file_name}")
+    if status == LOADED:
+        create_table_artifact(table=json_rows(p.tables.frames["unit_summary"]),
+                              key=artifact_key("unit-summary", p.report_year, p.file_name),
+                              description=f"Unit summary {p.report_year} ({p.file_name})")
 
 
-def _json_rows(frame: Any) -> list[dict[str, Any]]:
-    """DataFrame rows with None for NA/NaN (artifact tables are JSON)."""
-    import pandas as pd
-
-    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+LOAD_STEPS = LoadSteps(load_duckdb=load_duckdb, load_postgres=load_postgres, log_duckdb=log_ingestion_duckdb,
+                       log_postgres=log_ingestion_postgres, export=export, artifacts=_artifacts)
 
 
-def _artifacts(p: Prepared, status: str, warnings: list[str]) -> None:
-    """UI artifacts; a failure here is a warning, never a failed ingestion."""
-    try:
-        create_markdown_artifact(markdown=_validation_markdown(p, status),
-                                 key=_artifact_key("validation", p.report_year, p.file_name),
-                                 description=f"Validation report of {p.file_name}")
-        if status == LOADED:
-            create_table_artifact(table=_json_rows(p.tables.frames["unit_summary"]),
-                                  key=_artifact_key("unit-summary", p.report_year, p.file_name),
-                                  description=f"Unit summary {p.report_year} ({p.file_name})")
-    except Exception as exc:  # noqa: BLE001
-        warnings.append(f"could not create Prefect artifacts: {exc}")
-
-
-def _finish(p: Prepared, warehouse: Path, dsn: str | None, parquet_dir: str | None,
-            csv_dir: str | None) -> IngestOutcome:
-    """Load a prepared report, or log why not; build its outcome. Runs in the flow's process."""
-    tables = p.tables
-    record = IngestionRecord(
-        file_name=p.file_name, sha256=p.sha256, started_at=p.started_at, report_year=p.report_year,
-        validation=p.validation, row_counts=tables.row_counts() if tables else {},
-        unmapped_labels=len(tables.unmapped_labels) if tables else None, extract_cached=p.cache_hit)
-    outcome = IngestOutcome(
-        status=ERROR, source=p.pdf, file_name=p.file_name, sha256=p.sha256, report_year=p.report_year,
-        row_counts=record.row_counts, unmapped_labels=list(tables.unmapped_labels) if tables else [],
-        validation=p.validation, validation_text=p.validation_text, cache_hit=p.cache_hit,
-        warnings=list(p.warnings), ingestion_id=record.ingestion_id, started_at=p.started_at.isoformat())
-
-    if p.error is not None or tables is None:
-        outcome.message = p.error or "nothing extracted"
-        _log_attempt(warehouse, dsn, record, ERROR, outcome)
-    elif not p.validation or not p.validation["passed"]:
-        outcome.message = "a critical validation check failed; nothing loaded"
-        _log_attempt(warehouse, dsn, record, FAILED_VALIDATION, outcome)
-        _artifacts(p, FAILED_VALIDATION, outcome.warnings)
-    else:
-        _load(p, record, outcome, warehouse, dsn)
-        if outcome.status == LOADED:
-            _export(tables, outcome, parquet_dir, csv_dir)
-            _artifacts(p, LOADED, outcome.warnings)
-    outcome.finished_at = utcnow().isoformat()
-    log = get_run_logger().info if outcome.status == LOADED else get_run_logger().warning
-    log("%s: %s (report year %s)%s", p.file_name, outcome.status, p.report_year,
-        f": {outcome.message}" if outcome.message and outcome.status != LOADED else "")
+def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
+    """`pipeline.outcome.finish` with the tasks, in the flow's process; one line in the run log."""
+    outcome = finish(p, targets, LOAD_STEPS)
+    logger = get_run_logger()
+    (logger.info if outcome.status == LOADED else logger.warning)(log_line(outcome))
     return outcome
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
-
-
-def _load(p: Prepared, record: IngestionRecord, outcome: IngestOutcome, warehouse: Path, dsn: str | None) -> None:
-    """DuckDB first, then PostgreSQL; each target atomic per year and logging its own ingestions row.
-
-    The two cannot share one transaction: if PostgreSQL fails after DuckDB loaded, the
-    outcome is 'error' and says so (rerun the same file: a reload is idempotent).
-    """
-    record.status, record.finished_at = LOADED, utcnow()
-    try:
-        load_duckdb(str(warehouse), p.tables, record)
-    except Exception as exc:  # noqa: BLE001
-        outcome.targets["duckdb"] = "error"
-        outcome.message = f"DuckDB load failed, nothing changed there: {_one_line(exc)}"
-        record.message = outcome.message
-        _log_attempt(warehouse, None, record, ERROR, outcome, new_id=True)
-        return
-    outcome.targets["duckdb"] = str(warehouse)
-    outcome.status = LOADED
-    if dsn:
-        try:
-            load_postgres(dsn, p.tables, record)
-            outcome.targets["postgres"] = "loaded"
-        except Exception as exc:  # noqa: BLE001
-            outcome.status = ERROR
-            outcome.targets["postgres"] = "error"
-            outcome.message = f"PostgreSQL load failed (DuckDB was loaded): {_one_line(exc)}"
-
-
-def _export(tables: Any, outcome: IngestOutcome, parquet_dir: str | None, csv_dir: str | None) -> None:
-    """Requested exports; a failed one makes the outcome 'error' (the databases stay loaded)."""
-    for fmt, out_dir in (("parquet", parquet_dir), ("csv", csv_dir)):
-        if not out_dir:
-            continue
-        try:
-            outcome.exports[fmt] = export(tables, str(out_dir), fmt)
-        except Exception as exc:  # noqa: BLE001
-            outcome.status = ERROR
-            outcome.message = f"{fmt} export to {out_dir} failed (the warehouse was loaded): {_one_line(exc)}"
-
-
-def _log_attempt(warehouse: Path, dsn: str | None, record: IngestionRecord, status: str,
-                 outcome: IngestOutcome, new_id: bool = False) -> None:
-    """Record an attempt that loaded nothing, in every target; a log that cannot be written is a warning."""
-    if new_id:  # the 'loaded' row of the failed load was rolled back with it; this is a new row
-        record.ingestion_id = str(uuid.uuid4())
-    record.status, record.finished_at, record.message = status, utcnow(), outcome.message
-    outcome.status = status
-    targets = [(log_ingestion_duckdb, str(warehouse))] + ([(log_ingestion_postgres, dsn)] if dsn else [])
-    for log_task, where in targets:
-        try:
-            log_task(where, record)
-        except Exception as exc:  # noqa: BLE001
-            outcome.warnings.append(f"could not write the ingestions log ({log_task.name}): {_one_line(exc)}")
-
-
-def _check_duplicate_years(prepared: list[Prepared]) -> None:
-    seen: dict[int, str] = {}
-    for p in prepared:
-        if p.report_year is None or p.error:
-            continue
-        if p.report_year in seen:
-            p.warnings.append(f"report year {p.report_year} is also in {seen[p.report_year]}; "
-                              f"the file loaded last replaces it")
-        seen[p.report_year] = p.file_name
+def _targets(warehouse: Path, postgres_dsn: str | None, parquet_dir: str | Path | None,
+             csv_dir: str | Path | None) -> Targets:
+    return Targets(warehouse=warehouse, dsn=resolve_postgres_dsn(postgres_dsn),
+                   parquet_dir=str(parquet_dir) if parquet_dir else None, csv_dir=str(csv_dir) if csv_dir else None)
 
 
 # --------------------------------------------------------------------------- flows
@@ -367,10 +230,9 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
                   data_docs_dir: str | Path | None = None) -> IngestOutcome:
     """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input)."""
     wh = resolve_warehouse(warehouse)
-    cache = resolve_cache_dir(cache_dir, wh)
-    prepared = _validate(_prepare(str(pdf_path), str(cache)), str(data_docs_dir) if data_docs_dir else None)
-    return _finish(prepared, wh, resolve_postgres_dsn(postgres_dsn),
-                   str(parquet_dir) if parquet_dir else None, str(csv_dir) if csv_dir else None)
+    cache = str(resolve_cache_dir(cache_dir, wh))
+    prepared = _validate(prepare(str(pdf_path), _prepare_steps(cache)), str(data_docs_dir) if data_docs_dir else None)
+    return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir))
 
 
 @flow(name="ingest-folder", task_runner=ProcessPoolTaskRunner(max_workers=FOLDER_WORKERS))
@@ -382,21 +244,16 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
     docs = str(data_docs_dir) if data_docs_dir else None
-    pdfs = list_reports(folder, pattern)
-    futures = {prepare_report.submit(str(pdf), cache): pdf for pdf in pdfs}
+    futures = {prepare_report.submit(str(pdf), cache): pdf for pdf in list_reports(folder, pattern)}
     prepared = []
     for future in as_completed(list(futures)):  # validate each report while others still extract
         try:
             p = future.result()
         except Exception as exc:  # noqa: BLE001 - the worker itself failed; an error outcome like any other
-            pdf = futures[future]
-            p = Prepared(pdf=str(pdf), file_name=pdf.name, started_at=utcnow(), error=f"{type(exc).__name__}: {exc}")
+            p = failed_before_prepared(futures[future], exc)
         prepared.append(_validate(p, docs))
-    prepared.sort(key=lambda p: (p.report_year or 0, p.file_name))
-    _check_duplicate_years(prepared)
-    dsn = resolve_postgres_dsn(postgres_dsn)
-    return [_finish(p, wh, dsn, str(parquet_dir) if parquet_dir else None,
-                    str(csv_dir) if csv_dir else None) for p in prepared]
+    targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir)
+    return [_finish(p, targets) for p in in_load_order(prepared)]
 
 
 # --------------------------------------------------------------------------- CLI entry

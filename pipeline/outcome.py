@@ -1,0 +1,291 @@
+"""How one report's attempt runs and what it ends as: prepared → validated → loaded, or logged why not.
+
+Plain functions over injected steps (hash, extract, validate, load, log, export,
+artifacts): `flows.ingest` passes Prefect tasks, the tests pass plain functions.
+So every decision ('loaded', 'failed_validation' or 'error', which ingestions row
+is written where, which failure is only a warning) is tested without a Prefect API,
+and this module imports neither Prefect nor Great Expectations.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ReportError
+from pipeline.ingestion import ERROR, FAILED_VALIDATION, LOADED, IngestionRecord, IngestOutcome, utcnow
+
+NOTHING_EXTRACTED = "nothing extracted"
+VALIDATION_FAILED_MESSAGE = "a critical validation check failed; nothing loaded"
+
+
+@dataclass
+class Prepared:
+    """A report on its way: extracted and derived (`prepare`), then validated (`validated`).
+
+    Crosses process boundaries in the folder flow, so it holds only picklable data.
+    """
+
+    pdf: str
+    file_name: str
+    started_at: datetime
+    sha256: str | None = None
+    report_year: int | None = None
+    extraction: Any = None
+    tables: Any = None
+    validation: dict[str, Any] | None = None
+    validation_text: str | None = None
+    cache_hit: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PrepareSteps:
+    """What `prepare` calls; in the flows these are Prefect tasks."""
+
+    hash_file: Callable[[str], str]
+    extract: Callable[[str, str], tuple[Any, bool]]  # (pdf, sha256) -> (extraction, answered from cache)
+    build_tables: Callable[[Any], Any]               # extraction -> pipeline.derive.WarehouseTables
+
+
+@dataclass(frozen=True)
+class LoadSteps:
+    """What `finish` calls; each may raise, and `finish` decides what a raise means."""
+
+    load_duckdb: Callable[[str, Any, IngestionRecord], Any]
+    load_postgres: Callable[[str, Any, IngestionRecord], Any]
+    log_duckdb: Callable[[str, IngestionRecord], Any]
+    log_postgres: Callable[[str, IngestionRecord], Any]
+    export: Callable[[Any, str, str], str]           # (tables, out_dir, fmt) -> where it went
+    artifacts: Callable[[Prepared, str], Any]        # (prepared, status); a raise is only a warning
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Where a report goes: the DuckDB file always, PostgreSQL and exports when given."""
+
+    warehouse: Path
+    dsn: str | None = None
+    parquet_dir: str | None = None
+    csv_dir: str | None = None
+
+
+def error_text(exc: BaseException) -> str:
+    """A ReportError's message is already one line for the user; anything else gets its type."""
+    return str(exc) if isinstance(exc, ReportError) else f"{type(exc).__name__}: {exc}"
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's type and first line: database errors can run to pages."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+def failed_before_prepared(pdf: str | Path, exc: BaseException) -> Prepared:
+    """The worker that prepares a report died: an error outcome like any other."""
+    return Prepared(pdf=str(pdf), file_name=Path(pdf).name, started_at=utcnow(),
+                    error=f"{type(exc).__name__}: {exc}")
+
+
+def prepare(pdf_path: str | Path, steps: PrepareSteps) -> Prepared:
+    """hash → extract (cached) → derive tables; an error becomes `Prepared.error`, never a raise.
+
+    No validation here: it imports Great Expectations (seconds per process), so the
+    folder flow runs it once in its own process, see `validated`.
+    """
+    prepared = Prepared(pdf=str(pdf_path), file_name=Path(pdf_path).name, started_at=utcnow())
+    try:
+        prepared.sha256 = steps.hash_file(str(pdf_path))
+        prepared.extraction, prepared.cache_hit = steps.extract(str(pdf_path), prepared.sha256)
+        prepared.extraction.source = Path(pdf_path)  # a cached extraction may come from a copy elsewhere
+        prepared.report_year = int(prepared.extraction.report_year)
+        prepared.warnings = list(prepared.extraction.warnings)
+        prepared.tables = steps.build_tables(prepared.extraction)
+        prepared.warnings += prepared.tables.warnings
+    except Exception as exc:  # noqa: BLE001 - reported in the outcome and the ingestions log
+        prepared.error = error_text(exc)
+    return prepared
+
+
+def validated(prepared: Prepared, validate: Callable[[Any], tuple[dict[str, Any], str]]) -> Prepared:
+    """Fill in (summary, text) of the validation; a crash of the validator is an error, not a raise.
+
+    Drops the extraction afterwards: only the tables are loaded, and outcomes stay small.
+    """
+    if prepared.error is None and prepared.extraction is not None:
+        try:
+            prepared.validation, prepared.validation_text = validate(prepared.extraction)
+        except Exception as exc:  # noqa: BLE001
+            prepared.error = f"validation could not run: {type(exc).__name__}: {exc}"
+    prepared.extraction = None
+    return prepared
+
+
+def in_load_order(prepared: list[Prepared]) -> list[Prepared]:
+    """Report-year order (then file name), with a warning on each year that comes twice.
+
+    Why the order: with two files of one year the later one replaces the earlier,
+    and the warning says which that was.
+    """
+    ordered = sorted(prepared, key=lambda p: (p.report_year or 0, p.file_name))
+    flag_duplicate_years(ordered)
+    return ordered
+
+
+def flag_duplicate_years(prepared: list[Prepared]) -> None:
+    """Warn on every report whose year an earlier report (in this order) already had."""
+    seen: dict[int, str] = {}
+    for p in prepared:
+        if p.report_year is None or p.error:
+            continue
+        if p.report_year in seen:
+            p.warnings.append(f"report year {p.report_year} is also in {seen[p.report_year]}; "
+                              f"the file loaded last replaces it")
+        seen[p.report_year] = p.file_name
+
+
+def gate(p: Prepared) -> tuple[str, str | None]:
+    """(status, message) before loading: ERROR or FAILED_VALIDATION stop here; LOADED means 'go load'."""
+    if p.error is not None or p.tables is None:
+        return ERROR, p.error or NOTHING_EXTRACTED
+    if not p.validation or not p.validation["passed"]:
+        return FAILED_VALIDATION, VALIDATION_FAILED_MESSAGE
+    return LOADED, None
+
+
+def new_record(p: Prepared) -> IngestionRecord:
+    """The ingestions row of this attempt; its status is set once the attempt is decided."""
+    tables = p.tables
+    return IngestionRecord(
+        file_name=p.file_name, sha256=p.sha256, started_at=p.started_at, report_year=p.report_year,
+        validation=p.validation, row_counts=tables.row_counts() if tables else {},
+        unmapped_labels=len(tables.unmapped_labels) if tables else None, extract_cached=p.cache_hit)
+
+
+def new_outcome(p: Prepared, record: IngestionRecord) -> IngestOutcome:
+    """The outcome before anything is loaded: 'error' until a load says otherwise."""
+    tables = p.tables
+    return IngestOutcome(
+        status=ERROR, source=p.pdf, file_name=p.file_name, sha256=p.sha256, report_year=p.report_year,
+        row_counts=record.row_counts, unmapped_labels=list(tables.unmapped_labels) if tables else [],
+        validation=p.validation, validation_text=p.validation_text, cache_hit=p.cache_hit,
+        warnings=list(p.warnings), ingestion_id=record.ingestion_id, started_at=p.started_at.isoformat())
+
+
+def finish(p: Prepared, targets: Targets, steps: LoadSteps) -> IngestOutcome:
+    """Load a prepared report, or log why not, in every target; return its outcome."""
+    record = new_record(p)
+    outcome = new_outcome(p, record)
+    status, message = gate(p)
+    if status != LOADED:
+        outcome.message = message
+        log_attempt(targets, record, outcome, status, steps)
+        if status == FAILED_VALIDATION:
+            add_artifacts(p, FAILED_VALIDATION, outcome, steps)
+    else:
+        load(p, record, outcome, targets, steps)
+        if outcome.status == LOADED:
+            export(p.tables, outcome, targets, steps)
+            add_artifacts(p, LOADED, outcome, steps)
+    outcome.finished_at = utcnow().isoformat()
+    return outcome
+
+
+def load(p: Prepared, record: IngestionRecord, outcome: IngestOutcome, targets: Targets,
+         steps: LoadSteps) -> None:
+    """DuckDB first, then PostgreSQL; each target atomic per year and logging its own ingestions row.
+
+    The two cannot share one transaction: if PostgreSQL fails after DuckDB loaded, the
+    outcome is 'error' and says so (rerun the same file: a reload is idempotent).
+    """
+    record.status, record.finished_at = LOADED, utcnow()
+    try:
+        steps.load_duckdb(str(targets.warehouse), p.tables, record)
+    except Exception as exc:  # noqa: BLE001
+        outcome.targets["duckdb"] = "error"
+        outcome.message = f"DuckDB load failed, nothing changed there: {one_line(exc)}"
+        record.message = outcome.message
+        # only DuckDB: PostgreSQL was not tried, so it has nothing to explain
+        log_attempt(Targets(targets.warehouse), record, outcome, ERROR, steps, new_id=True)
+        return
+    outcome.targets["duckdb"] = str(targets.warehouse)
+    outcome.status = LOADED
+    if targets.dsn:
+        try:
+            steps.load_postgres(targets.dsn, p.tables, record)
+            outcome.targets["postgres"] = "loaded"
+        except Exception as exc:  # noqa: BLE001
+            outcome.status = ERROR
+            outcome.targets["postgres"] = "error"
+            outcome.message = f"PostgreSQL load failed (DuckDB was loaded): {one_line(exc)}"
+
+
+def export(tables: Any, outcome: IngestOutcome, targets: Targets, steps: LoadSteps) -> None:
+    """Requested exports; a failed one makes the outcome 'error' (the databases stay loaded)."""
+    for fmt, out_dir in (("parquet", targets.parquet_dir), ("csv", targets.csv_dir)):
+        if not out_dir:
+            continue
+        try:
+            outcome.exports[fmt] = steps.export(tables, str(out_dir), fmt)
+        except Exception as exc:  # noqa: BLE001
+            outcome.status = ERROR
+            outcome.message = f"{fmt} export to {out_dir} failed (the warehouse was loaded): {one_line(exc)}"
+
+
+def log_attempt(targets: Targets, record: IngestionRecord, outcome: IngestOutcome, status: str,
+                steps: LoadSteps, new_id: bool = False) -> None:
+    """Record an attempt that loaded nothing, in every target; a log that cannot be written is a warning."""
+    if new_id:  # the 'loaded' row of the failed load was rolled back with it; this is a new row
+        record.ingestion_id = str(uuid.uuid4())
+    record.status, record.finished_at, record.message = status, utcnow(), outcome.message
+    outcome.status = status
+    logs = [(steps.log_duckdb, str(targets.warehouse))] + ([(steps.log_postgres, targets.dsn)] if targets.dsn else [])
+    for log_step, where in logs:
+        try:
+            log_step(where, record)
+        except Exception as exc:  # noqa: BLE001
+            name = getattr(log_step, "name", None) or getattr(log_step, "__name__", "log")
+            outcome.warnings.append(f"could not write the ingestions log ({name}): {one_line(exc)}")
+
+
+def add_artifacts(p: Prepared, status: str, outcome: IngestOutcome, steps: LoadSteps) -> None:
+    """UI artifacts; a failure here is a warning, never a failed ingestion."""
+    try:
+        steps.artifacts(p, status)
+    except Exception as exc:  # noqa: BLE001
+        outcome.warnings.append(f"could not create Prefect artifacts: {exc}")
+
+
+def log_line(outcome: IngestOutcome) -> str:
+    """The run log's line for an outcome; the message only when something went wrong."""
+    reason = f": {outcome.message}" if outcome.message and outcome.status != LOADED else ""
+    return f"{outcome.file_name}: {outcome.status} (report year {outcome.report_year}){reason}"
+
+
+# --------------------------------------------------------------------------- artifacts' content
+
+def artifact_key(kind: str, year: int | None, file_name: str) -> str:
+    """Artifact keys: lowercase letters, digits and dashes only; the year, else the file's stem."""
+    stem = "".join(ch if ch.isalnum() else "-" for ch in Path(file_name).stem.lower())
+    return f"etk-{kind}-{year if year is not None else stem}".strip("-")
+
+
+def validation_markdown(p: Prepared, status: str) -> str:
+    """The validation report as a markdown artifact: a short header, then the text report verbatim."""
+    v = p.validation or {}
+    head = (f"# Validation of {p.file_name}\n\n"
+            f"- report year: {p.report_year}\n- status: **{status}**\n"
+            f"- critical failures: {v.get('critical_failures', '?')}\n\n")
+    return head + "```text\n" + (p.validation_text or "").strip() + "\n```\n"
+
+
+def json_rows(frame: Any) -> list[dict[str, Any]]:
+    """DataFrame rows with None for NA/NaN (artifact tables are JSON)."""
+    import pandas as pd
+
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
