@@ -13,7 +13,7 @@ from functools import lru_cache
 import pandas as pd
 
 from pipeline.metrics import metric_names
-from pipeline.tables import table_specs
+from pipeline.tables import PANDAS_DTYPES, table_specs
 from pipeline.vocabulary import load_json
 
 # Tables holding one report year each: reloaded together, atomically, per year.
@@ -22,8 +22,6 @@ DATA_TABLES: tuple[str, ...] = (
 )
 LOG_TABLE = "ingestions"
 
-_PANDAS = {"int": "Int64", "float": "float64", "str": "string", "bool": "boolean",
-           "timestamp": "datetime64[us]"}
 _SQL = {
     "duckdb": {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN",
                "timestamp": "TIMESTAMP"},
@@ -87,11 +85,11 @@ def conform(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     for col in spec.columns:
         series = frame[col.name] if col.name in frame.columns else pd.Series(pd.NA, index=frame.index)
         if col.type == "timestamp":
-            out[col.name] = pd.to_datetime(series, utc=True).dt.tz_localize(None).astype(_PANDAS["timestamp"])
+            out[col.name] = pd.to_datetime(series, utc=True).dt.tz_localize(None).astype(PANDAS_DTYPES["timestamp"])
         elif col.type == "float":
             out[col.name] = pd.to_numeric(series, errors="raise").astype("float64")
         else:
-            out[col.name] = series.astype(_PANDAS[col.type])
+            out[col.name] = series.astype(PANDAS_DTYPES[col.type])
     return out.reset_index(drop=True)
 
 

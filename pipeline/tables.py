@@ -9,7 +9,9 @@ import pandas as pd
 
 from pipeline.vocabulary import load_json
 
-_DTYPES = {"int": "Int64", "float": "float64", "str": "string"}
+# pandas dtype of each column type the schema files use (also used by `pipeline.schema`).
+PANDAS_DTYPES = {"int": "Int64", "float": "float64", "str": "string", "bool": "boolean",
+                 "timestamp": "datetime64[us]"}
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +27,7 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     """A DataFrame of `rows` with exactly the table's columns, in order, with its dtypes."""
     spec = table_specs()[table]["columns"]
     df = pd.DataFrame(rows, columns=list(spec))
-    return df.astype({name: _DTYPES[col["type"]] for name, col in spec.items()})
+    return df.astype({name: PANDAS_DTYPES[col["type"]] for name, col in spec.items()})
 
 
 def figures_frame(report_year: int, figures: list) -> pd.DataFrame:
