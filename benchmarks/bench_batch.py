@@ -111,7 +111,7 @@ def _proc_tree_cpu(pid: int) -> float:
 # --- library mode ---------------------------------------------------------------------------
 
 def library_modes(files: list[Path], workers: int, start_method: str) -> tuple[str, int, dict[str, Callable[[], list]]]:
-    from pipeline.extract import extract_report
+    from pipeline.extract.report import extract_report
 
     context = multiprocessing.get_context(start_method)
 

@@ -14,7 +14,7 @@ Medians are printed, with (b)/(a) (target <= 0.25) and (b)/(c).
 
 Peak memory: each of a, b and c runs once more in its own fresh subprocess
 that first imports everything all three need (pdfplumber, pypdfium2,
-pipeline.extract), then resets the kernel's resident-set high-water mark
+pipeline.extract.report), then resets the kernel's resident-set high-water mark
 (writing 5 to /proc/self/clear_refs) and runs the work; the peak is VmHWM from
 /proc/self/status afterwards. That is the process's peak resident memory
 during the work, C heaps included (pdfium's allocations are invisible to
@@ -66,7 +66,7 @@ def run_pdfplumber_text(pdf: Path) -> int:
 
 def run_extract(pdf: Path) -> int:
     """(b) Ours: the report to tables. Returns the number of figures."""
-    from pipeline.extract import extract_report
+    from pipeline.extract.report import extract_report
 
     return len(extract_report(pdf).figures)
 
@@ -117,7 +117,7 @@ def _memory_child(key: str, pdf: Path) -> None:
     import pdfplumber  # noqa: F401  same imports for every measurement
     import pypdfium2  # noqa: F401
 
-    import pipeline.extract  # noqa: F401
+    import pipeline.extract.report  # noqa: F401
 
     gc.collect()
     with open("/proc/self/clear_refs", "w") as fh:
@@ -143,13 +143,13 @@ def profiled(buckets: dict[str, float], counts: dict[str, int]) -> Iterator[None
     """Wrap the public steps of extract_report with timers; restore them afterwards.
 
     extract_report calls scan_pages, group_lines and parse_statistics_page through the names
-    imported into pipeline.extract, so those are the names wrapped; WordReader.words is a method
+    imported into pipeline.extract.report, so those are the names wrapped; WordReader.words is a method
     and pdfplumber.open is looked up on the module at call time.
     """
     import pdfplumber
 
-    import pipeline.extract as extract
-    from pipeline.pages import WordReader
+    import pipeline.extract.report as extract
+    from pipeline.extract.pages import WordReader
 
     targets = [
         (extract, "scan_pages", "scan_pages"),
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"({key}){med[key]:>9.3f} {min(times[key]):>7.3f} {max(times[key]):>7.3f}  {mem_cols}  {label}")
     if memory:
         print("    peak RSS: VmHWM of a fresh subprocess per measurement, one run each, high-water mark reset after\n"
-              "    importing pdfplumber, pypdfium2 and pipeline.extract; +work: that peak minus the RSS after the imports")
+              "    importing pdfplumber, pypdfium2 and pipeline.extract.report; +work: that peak minus the RSS after the imports")
 
     ratio_ba = med["b"] / med["a"]
     ratio_bc = med["b"] / med["c"]

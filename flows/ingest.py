@@ -1,7 +1,7 @@
 """Prefect flows that ingest annual reports: extract → validate → load. Orchestration only.
 
 Every step's logic lives in `pipeline/` (what an attempt ends as, and which
-ingestions row it writes where, in `pipeline.outcome`, which is handed these
+ingestions row it writes where, in `pipeline.ingest.outcome`, which is handed these
 tasks as its steps); this module decides order, retries, caching, concurrency
 and what shows up in the Prefect UI (artifacts).
 
@@ -16,7 +16,7 @@ and what shows up in the Prefect UI (artifacts).
   logging silenced; never raises for bad input, returns an `IngestOutcome`.
 
 Extraction is cached on the PDF's SHA-256 plus a fingerprint of the pipeline
-code (`pipeline.ingestion.extractor_fingerprint`), with results persisted in
+code (`pipeline.ingest.record.extractor_fingerprint`), with results persisted in
 `<warehouse dir>/cache/` (or $ETK_CACHE_DIR), so re-ingesting an unchanged file
 skips extraction across runs and processes.
 """
@@ -38,7 +38,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner
 
-from pipeline.ingestion import (
+from pipeline.ingest.record import (
     ERROR,
     LOADED,
     IngestionRecord,
@@ -51,7 +51,7 @@ from pipeline.ingestion import (
     resolve_warehouse,
     summarize_validation,
 )
-from pipeline.outcome import (
+from pipeline.ingest.outcome import (
     LoadSteps,
     Prepared,
     PrepareSteps,
@@ -104,7 +104,7 @@ def hash_file(pdf_path: str) -> str:
 @task(name="extract", cache_key_fn=_extract_cache_key, persist_result=True, result_serializer="pickle")
 def extract(pdf_path: str, sha256: str) -> Any:
     """`pipeline.extract.extract_report`; `sha256` is there for the cache key."""
-    from pipeline.extract import extract_report
+    from pipeline.extract.report import extract_report
 
     return extract_report(pdf_path)
 
@@ -112,7 +112,7 @@ def extract(pdf_path: str, sha256: str) -> Any:
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(extraction: Any, data_docs_dir: str | None = None) -> tuple[dict[str, Any], str]:
     """(summary, text) of `pipeline.validate.validate_extraction`: plain data that pickles."""
-    from pipeline.validate import validate_extraction
+    from pipeline.validate.run import validate_extraction
 
     report = validate_extraction(extraction, data_docs_dir=Path(data_docs_dir) if data_docs_dir else None)
     return summarize_validation(report), report.render_text()
@@ -120,7 +120,7 @@ def validate(extraction: Any, data_docs_dir: str | None = None) -> tuple[dict[st
 
 @task(name="build-tables", cache_policy=NO_CACHE)
 def build_tables(extraction: Any) -> Any:
-    from pipeline.derive import build_tables as build
+    from pipeline.load.derive import build_tables as build
 
     return build(extraction)
 
@@ -128,7 +128,7 @@ def build_tables(extraction: Any) -> Any:
 @task(name="load-duckdb", retries=3, retry_delay_seconds=[1, 3, 10], retry_condition_fn=_transient,
       cache_policy=NO_CACHE)
 def load_duckdb(warehouse: str, tables: Any, record: IngestionRecord) -> dict[str, int]:
-    from pipeline import warehouse as duck
+    from pipeline.load import duckdb_store as duck
 
     return duck.load_year(warehouse, tables, record)
 
@@ -136,7 +136,7 @@ def load_duckdb(warehouse: str, tables: Any, record: IngestionRecord) -> dict[st
 @task(name="load-postgres", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient,
       cache_policy=NO_CACHE)
 def load_postgres(dsn: str, tables: Any, record: IngestionRecord) -> dict[str, int]:
-    from pipeline import pgload
+    from pipeline.load import postgres_store as pgload
 
     return pgload.load_year(dsn, tables, record)
 
@@ -145,7 +145,7 @@ def load_postgres(dsn: str, tables: Any, record: IngestionRecord) -> dict[str, i
       cache_policy=NO_CACHE)
 def log_ingestion_duckdb(warehouse: str, record: IngestionRecord) -> None:
     """The ingestions row of an attempt that loaded nothing."""
-    from pipeline import warehouse as duck
+    from pipeline.load import duckdb_store as duck
 
     duck.record_ingestion(warehouse, record)
 
@@ -153,14 +153,14 @@ def log_ingestion_duckdb(warehouse: str, record: IngestionRecord) -> None:
 @task(name="log-ingestion-postgres", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient,
       cache_policy=NO_CACHE)
 def log_ingestion_postgres(dsn: str, record: IngestionRecord) -> None:
-    from pipeline import pgload
+    from pipeline.load import postgres_store as pgload
 
     pgload.record_ingestion(dsn, record)
 
 
 @task(name="export", cache_policy=NO_CACHE)
 def export(tables: Any, out_dir: str, fmt: str) -> str:
-    from pipeline.export import export_year
+    from pipeline.load.export import export_year
 
     export_year(tables, out_dir, fmt)
     return str(out_dir)
@@ -183,7 +183,7 @@ def _prepare_steps(cache_dir: str) -> PrepareSteps:
 
 @task(name="prepare-report", cache_policy=NO_CACHE)
 def prepare_report(pdf_path: str, cache_dir: str) -> Prepared:
-    """`pipeline.outcome.prepare` as one task, so a folder's reports are extracted in parallel processes."""
+    """`pipeline.ingest.outcome.prepare` as one task, so a folder's reports are extracted in parallel processes."""
     return prepare(pdf_path, _prepare_steps(cache_dir))
 
 
@@ -208,7 +208,7 @@ LOAD_STEPS = LoadSteps(load_duckdb=load_duckdb, load_postgres=load_postgres, log
 
 
 def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
-    """`pipeline.outcome.finish` with the tasks, in the flow's process; one line in the run log."""
+    """`pipeline.ingest.outcome.finish` with the tasks, in the flow's process; one line in the run log."""
     outcome = finish(p, targets, LOAD_STEPS)
     logger = get_run_logger()
     (logger.info if outcome.status == LOADED else logger.warning)(log_line(outcome))

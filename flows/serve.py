@@ -23,7 +23,7 @@ from prefect import flow
 from prefect.schedules import Cron
 
 from flows.ingest import ingest_report
-from pipeline.ingestion import IngestOutcome, newest_report
+from pipeline.ingest.record import IngestOutcome, newest_report
 
 SPRING_CRON = "0 6 1 4 *"  # 06:00 on 1 April
 TIMEZONE = "Europe/Helsinki"

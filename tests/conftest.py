@@ -4,7 +4,6 @@ is entered at most once per test session, and only by tests that ask for it."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PDF = ROOT / "fixtures" / "toimintakertomus-2022.pdf"
 SAMPLE_TRUTH = ROOT / "fixtures" / "toimintakertomus-2022.truth.json"
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/pdf_factory.py
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +27,6 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def sample_extraction():
     """The real extractor's reading of the sample report (extracted once per session)."""
-    from pipeline.extract import extract_report
+    from pipeline.extract.report import extract_report
 
     return extract_report(SAMPLE_PDF)

@@ -1,6 +1,6 @@
 """Bad input through the real command line: exit code 2 and one line on stderr, never a traceback.
 
-Every case runs `python -m pipeline.cli extract FILE --out DIR` in a subprocess. The processes are
+Every case runs `python -m etk_report.cli extract FILE --out DIR` in a subprocess. The processes are
 started together once per module (each pays the interpreter and pandas import) and then checked.
 """
 
@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 
 from pdf_factory import FinanceSummary, ImagePage, Narrative, Page, cover, euro, write_report  # noqa: E402
 
@@ -55,7 +54,7 @@ def make_inputs(folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 def cli(report: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", "extract", str(report), "--out", str(out)]
+    return [sys.executable, "-m", "etk_report.cli", "extract", str(report), "--out", str(out)]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 
 from pdf_factory import (  # noqa: E402
     NBSP,
@@ -33,9 +32,9 @@ from pdf_factory import (  # noqa: E402
     width,
     write_report,
 )
-from pipeline.extract import extract_report  # noqa: E402
-from pipeline.municipalities import join_wrapped, parse_names, strip_list_prefix  # noqa: E402
-from pipeline.numbers import parse_number  # noqa: E402
+from pipeline.extract.report import extract_report  # noqa: E402
+from pipeline.extract.municipalities import join_wrapped, parse_names, strip_list_prefix  # noqa: E402
+from pipeline.extract.numbers import parse_number  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -358,7 +357,7 @@ def test_image_page_is_named_and_other_pages_still_extracted(two_unit_extraction
 
 def test_cli_extracts_a_report_with_an_image_page(two_unit_reports, tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract",
+    proc = subprocess.run([sys.executable, "-m", "etk_report.cli", "extract",
                            str(two_unit_reports["no-break-space"]), "--out", str(out)],
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.extract import extract_report
-from pipeline.outputs import write_csvs
+from pipeline.extract.report import extract_report
+from pipeline.extract.outputs import write_csvs
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fixtures" / "toimintakertomus-2022.pdf"

@@ -7,29 +7,27 @@ tests/pdf_factory.py and read by the real extractor.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import shutil
-import subprocess
-import sys
+from functools import partial
 
 import duckdb
 import pandas as pd
 import pytest
 
 from conftest import SAMPLE_PDF
+from warehouse_helpers import snapshot
 from flows.ingest import _extract_cache_key, build_tables, hash_file, ingest_folder, ingest_report, run_ingest
-from pipeline import warehouse
-from pipeline.ingestion import extractor_fingerprint, file_sha256, newest_report
-from pipeline.schema import DATA_TABLES
+from pipeline.load import duckdb_store as warehouse
+from pipeline.ingest.record import file_sha256, newest_report
+from pipeline.load.schema import DATA_TABLES
 from pdf_factory import small_report
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 SAMPLE_COUNTS = {"figures": 153, "funding": 20, "finance_summary": 4, "municipalities": 59,
                  "unit_metrics": 59, "unit_summary": 9}
-
-
-def _snapshot(path) -> dict[str, pd.DataFrame]:
-    return {name: warehouse.read_table(path, name) for name in DATA_TABLES}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +66,7 @@ def test_ingest_report_loads_the_sample(loaded):
 
 def test_reingesting_the_same_file_hits_the_cache_and_keeps_counts(loaded, warehouse_copy):
     _, _, cache, _ = loaded
-    before = _snapshot(warehouse_copy)
+    before = snapshot(partial(warehouse.read_table, warehouse_copy))
     outcome = ingest_report(SAMPLE_PDF, warehouse=warehouse_copy, cache_dir=cache)
     assert outcome.status == "loaded" and outcome.cache_hit, outcome.summary()
     for name in DATA_TABLES:
@@ -91,7 +89,7 @@ def test_the_cache_is_on_disk_not_in_memory(loaded, tmp_path):
 def test_a_report_failing_validation_changes_nothing(warehouse_copy, tmp_path):
     """Same year as the loaded sample (2022): its earlier load must stay as it was."""
     bad = small_report(tmp_path / "toimintakertomus-2022-korjattu.pdf", year=2022, income_total=1_000_100.00)
-    before = _snapshot(warehouse_copy)
+    before = snapshot(partial(warehouse.read_table, warehouse_copy))
     outcome = ingest_report(bad, warehouse=warehouse_copy, parquet_dir=tmp_path / "parquet")
     assert outcome.status == "failed_validation" and outcome.exit_code == 1, outcome.summary()
     assert outcome.validation["critical_failures"] >= 1
@@ -146,13 +144,15 @@ def test_ingest_folder_loads_two_years(loaded, tmp_path):
 
 # --- the tasks' functions, without the engine -------------------------------------------
 
-def test_cache_key_is_the_file_hash_and_the_code_fingerprint(tmp_path):
+def test_cache_key_follows_the_bytes_not_the_path(tmp_path):
     copy = tmp_path / "renamed.pdf"
     shutil.copy(SAMPLE_PDF, copy)
     sha = hash_file.fn(str(copy))
     assert sha == file_sha256(SAMPLE_PDF)  # the path does not matter, the bytes do
     key = _extract_cache_key(None, {"pdf_path": str(copy), "sha256": sha})
-    assert key == f"etk-extract-{sha}-{extractor_fingerprint()}"
+    assert key == _extract_cache_key(None, {"pdf_path": str(SAMPLE_PDF), "sha256": file_sha256(SAMPLE_PDF)})
+    other = small_report(tmp_path / "other.pdf", year=2021)
+    assert key != _extract_cache_key(None, {"pdf_path": str(other), "sha256": file_sha256(other)})
 
 
 def test_build_tables_task_function(sample_extraction):
@@ -160,45 +160,76 @@ def test_build_tables_task_function(sample_extraction):
     assert tables.report_year == 2022 and tables.row_counts() == SAMPLE_COUNTS
 
 
-def test_a_locked_warehouse_is_retried_until_free(sample_extraction, tmp_path):
-    """Another process holds the DuckDB file (one writer per file) for ~8 s: the load task
-    fails on the lock, is retried (after 1, 3, 10 s), and loads once; the retries leave no
-    duplicate rows. The lock is held long enough for a slow flow start to still meet it."""
+def test_a_locked_warehouse_is_retried_and_loads_once(sample_extraction, tmp_path, monkeypatch):
+    """The first load attempt meets a lock (DuckDB's IOException, raised once on purpose): the
+    task is retried and loads once, and the retry leaves no duplicate rows. Deterministic: no
+    second process, no clock."""
     from prefect import flow
     from prefect.client.orchestration import get_client
 
     from flows.ingest import load_duckdb
-    from pipeline.derive import build_tables as derive
-    from pipeline.ingestion import IngestionRecord, utcnow
+    from pipeline.ingest.record import IngestionRecord, utcnow
+    from pipeline.load.derive import build_tables as derive
 
     path = tmp_path / "etk.duckdb"
-    duckdb.connect(str(path)).close()
     tables = derive(sample_extraction)
     record = IngestionRecord(file_name="x.pdf", sha256=None, started_at=utcnow(), status="loaded",
                              report_year=2022, row_counts=tables.row_counts())
+    real_load, calls = warehouse.load_year, []
+
+    def locked_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise duckdb.IOException(f'Could not set lock on file "{path}": Conflicting lock is held')
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(warehouse, "load_year", locked_once)
 
     @flow
     def load_once():
-        return load_duckdb(str(path), tables, record, return_state=True)
+        return load_duckdb.with_options(retry_delay_seconds=0)(str(path), tables, record, return_state=True)
 
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time\n"
-         "con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(8); con.close()", str(path)],
-        stdout=subprocess.PIPE)
-    try:
-        assert holder.stdout.readline().strip() == b"locked"
-        state = load_once()
-    finally:
-        holder.wait(30)
-    assert state.is_completed()
+    state = load_once()
+    assert state.is_completed() and len(calls) == 2
     with get_client(sync_client=True) as client:
-        assert client.read_task_run(state.state_details.task_run_id).run_count >= 2
+        assert client.read_task_run(state.state_details.task_run_id).run_count == 2
     assert warehouse.row_counts(path)["figures"] == {2022: 153}
     assert len(warehouse.read_table(path, "ingestions")) == 1
 
 
+def test_a_bad_input_error_is_not_retried(sample_extraction, tmp_path, monkeypatch):
+    """Only what a second try can fix is retried: a ValueError fails the task at once."""
+    from prefect import flow
+
+    from flows.ingest import load_duckdb
+    from pipeline.ingest.record import IngestionRecord, utcnow
+    from pipeline.load.derive import build_tables as derive
+
+    tables = derive(sample_extraction)
+    record = IngestionRecord(file_name="x.pdf", sha256=None, started_at=utcnow(), status="loaded",
+                             report_year=2022, row_counts=tables.row_counts())
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise ValueError("not transient")
+
+    monkeypatch.setattr(warehouse, "load_year", broken)
+
+    @flow
+    def load_once():
+        return load_duckdb.with_options(retry_delay_seconds=0)(str(tmp_path / "w.duckdb"), tables, record,
+                                                               return_state=True)
+
+    assert load_once(return_state=True).is_failed() and len(calls) == 1
+
+
 def test_the_yearly_flow_takes_the_newest_report_and_fails_unless_loaded(tmp_path):
-    from flows.serve import SPRING_CRON, TIMEZONE, ingest_newest, schedule
+    from datetime import datetime, timezone
+
+    from prefect.server.schemas.schedules import CronSchedule
+
+    from flows.serve import ingest_newest, schedule
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -207,18 +238,23 @@ def test_the_yearly_flow_takes_the_newest_report_and_fails_unless_loaded(tmp_pat
     assert newest_report(inbox).name == "toimintakertomus-2023.pdf"
     with pytest.raises(RuntimeError, match="NOT loaded: toimintakertomus-2023.pdf"):
         ingest_newest(str(inbox), warehouse=str(tmp_path / "etk.duckdb"))
-    sched = schedule()
-    assert (sched.cron, sched.timezone) == (SPRING_CRON, TIMEZONE) == ("0 6 1 4 *", "Europe/Helsinki")
+    sched = schedule()  # the next runs it makes: every 1 April, 06:00 Helsinki time
+    runs = CronSchedule(cron=sched.cron, timezone=sched.timezone).get_dates(
+        n=2, start=datetime(2027, 1, 1, tzinfo=timezone.utc))
+    if inspect.isawaitable(runs):  # Prefect answers with a coroutine when an event loop is about
+        runs = asyncio.run(runs)
+    assert [(r.year, r.month, r.day, r.hour, str(r.tzinfo)) for r in runs] == [
+        (2027, 4, 1, 6, "Europe/Helsinki"), (2028, 4, 1, 6, "Europe/Helsinki")]
 
 
 def test_the_ingest_command_exits_0_loaded_1_failed_validation_2_bad_input(loaded, tmp_path, capsys):
     """`etk-report ingest` end to end in this process (the harness is the Prefect API)."""
-    from pipeline.cli import main
+    from etk_report.cli import main
 
     _, _, cache, _ = loaded
     target = tmp_path / "etk.duckdb"
     shutil.copy(loaded[1], target)
-    before = _snapshot(target)
+    before = snapshot(partial(warehouse.read_table, target))
 
     bad = small_report(tmp_path / "toimintakertomus-2022.pdf", year=2022, income_total=1.0)
     assert main(["ingest", str(bad), "--warehouse", str(target)]) == 1

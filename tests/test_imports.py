@@ -17,8 +17,8 @@ HEAVY = ("prefect", "great_expectations")
 
 PROGRAM = """
 import json, sys
-import pipeline.cli, pipeline.extract, pipeline.outputs
-from pipeline.cli import main
+import etk_report.cli, pipeline.extract.report, pipeline.extract.outputs
+from etk_report.cli import main
 rc = main(["extract", sys.argv[1], "--out", sys.argv[2]])
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r})
 print("IMPORTS:" + json.dumps({{"rc": rc, "heavy": heavy}}))
@@ -37,3 +37,17 @@ def test_extract_command_imports_neither_prefect_nor_great_expectations(tmp_path
     assert result["rc"] == 0, proc.stdout + proc.stderr
     assert (out_dir / "figures.csv").stat().st_size > 0  # the command really ran
     assert result["heavy"] == [], f"etk-report extract imported {result['heavy']}"
+
+
+def test_the_library_imports_neither_the_flows_nor_the_command_line():
+    """`pipeline/` is the library: orchestration (`flows`) and the CLI (`etk_report`) sit above it."""
+    import ast
+
+    offenders = []
+    for path in sorted((ROOT / "pipeline").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names
+                          if n.split(".")[0] in {"flows", "etk_report", "prefect"}]
+    assert offenders == []

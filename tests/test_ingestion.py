@@ -1,4 +1,4 @@
-"""What an ingestion attempt ends as (`pipeline.outcome`), with plain functions as its steps.
+"""What an ingestion attempt ends as (`pipeline.ingest.outcome`), with plain functions as its steps.
 
 No Prefect, no PDF, no database: the steps are fakes that record their calls,
 so each decision ('loaded', 'failed_validation', 'error', which ingestions row
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import NotAReport
-from pipeline.ingestion import ERROR, FAILED_VALIDATION, LOADED, utcnow
-from pipeline.outcome import (
+from pipeline.ingest.record import ERROR, FAILED_VALIDATION, LOADED, utcnow
+from pipeline.ingest.outcome import (
     LoadSteps,
     Prepared,
     PrepareSteps,

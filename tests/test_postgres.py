@@ -13,16 +13,18 @@ import uuid
 import pandas as pd
 import pytest
 
-from pipeline.derive import WarehouseTables, build_tables
-from pipeline.ingestion import FAILED_VALIDATION, LOADED, IngestionRecord, utcnow
-from pipeline.schema import DATA_TABLES
+from warehouse_helpers import as_year, snapshot
+
+from pipeline.load.derive import WarehouseTables, build_tables
+from pipeline.ingest.record import FAILED_VALIDATION, LOADED, IngestionRecord, utcnow
+from pipeline.load.schema import DATA_TABLES
 
 DSN = os.environ.get("ETK_TEST_POSTGRES_DSN")
 pytestmark = pytest.mark.skipif(
     not DSN, reason="ETK_TEST_POSTGRES_DSN is not set: start a server with `source .ci/postgres.sh`")
 
 psycopg = pytest.importorskip("psycopg")
-from pipeline import pgload  # noqa: E402  (needs psycopg)
+from pipeline.load import postgres_store as pgload  # noqa: E402  (needs psycopg)
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +50,7 @@ def tables2022(sample_extraction):
 
 @pytest.fixture(scope="module")
 def tables2021(tables2022):
-    frames = {}
-    for name, frame in tables2022.frames.items():
-        frame = frame.copy()
-        frame["report_year"] = 2021
-        if "unit_year" in frame:
-            frame["unit_year"] = 2021
-        frames[name] = frame
-    return WarehouseTables(2021, frames)
+    return as_year(tables2022, 2021)
 
 
 def _record(tables, status=LOADED) -> IngestionRecord:
@@ -74,13 +69,9 @@ def _counts(schema) -> dict[str, dict[int, int]]:
     return out
 
 
-def _snapshot(schema) -> dict[str, pd.DataFrame]:
-    return {name: pgload.read_table(DSN, name, schema) for name in DATA_TABLES}
-
-
 def test_load_and_reload_a_year(fresh, tables2022):
     pgload.load_year(DSN, tables2022, _record(tables2022), schema=fresh)
-    first = _snapshot(fresh)
+    first = snapshot(lambda table: pgload.read_table(DSN, table, fresh))
     pgload.load_year(DSN, tables2022, _record(tables2022), schema=fresh)
     assert _counts(fresh)["figures"] == {2022: 153}
     for name in DATA_TABLES:
@@ -109,7 +100,7 @@ def test_two_years_coexist(fresh, tables2022, tables2021):
 def test_a_load_that_fails_midway_changes_nothing(fresh, tables2022, tables2021):
     pgload.load_year(DSN, tables2021, _record(tables2021), schema=fresh)
     pgload.load_year(DSN, tables2022, _record(tables2022), schema=fresh)
-    before = _snapshot(fresh)
+    before = snapshot(lambda table: pgload.read_table(DSN, table, fresh))
     frames = dict(tables2022.frames)
     frames["figures"] = frames["figures"].iloc[:5]
     frames["municipalities"] = pd.concat([frames["municipalities"], frames["municipalities"].iloc[:1]])

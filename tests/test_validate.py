@@ -17,12 +17,12 @@ from typing import Callable
 import pandas as pd
 import pytest
 
-from pipeline.checks import check_tables
-from pipeline.extract import Extraction
-from pipeline.note_breakdown import read_breakdown
-from pipeline.validate import ValidationReport, validate_extraction
-from pipeline.validate_suites import EXPECTATIONS_DIR, SuiteError, load_suites
-from pipeline.validation_vocabulary import validation_vocabulary
+from pipeline.validate.checks import check_tables
+from pipeline.extract.report import Extraction
+from pipeline.validate.checks.note_breakdown import read_breakdown
+from pipeline.validate.run import ValidationReport, validate_extraction
+from pipeline.validate.suites import EXPECTATIONS_DIR, SuiteError, load_suites
+from pipeline.validate.vocabulary import validation_vocabulary
 from truth_frames import frames_from_truth
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -323,7 +323,7 @@ def test_suite_files_must_state_severity_and_purpose(tmp_path: Path) -> None:
 
 
 def test_a_suite_gx_cannot_read_is_refused() -> None:
-    from pipeline.validate_gx import build_suite
+    from pipeline.validate.gx import build_suite
 
     suite = load_suites()["units"]
     suite["expectations"][0]["type"] = "expect_column_pair_values_to_be_equl"
@@ -344,6 +344,6 @@ def test_lost_columns_fail_validation_instead_of_crashing(extraction: Extraction
 
 
 def test_extract_and_checks_do_not_import_gx() -> None:
-    code = ("import sys, pipeline.extract, pipeline.checks, pipeline.validate; "
+    code = ("import sys, pipeline.extract.report, pipeline.validate.checks, pipeline.validate.run; "
             "sys.exit('great_expectations' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

@@ -8,18 +8,20 @@ reloading one year leaves the other alone.
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import duckdb
 import pandas as pd
 import pytest
 
 from conftest import SAMPLE_TRUTH
-from pipeline import warehouse
-from pipeline.derive import build_tables, derive_funding, unit_metrics
-from pipeline.export import export_warehouse, export_year
-from pipeline.ingestion import FAILED_VALIDATION, LOADED, IngestionRecord, utcnow
-from pipeline.metrics import metric_names, parse_rules
-from pipeline.schema import DATA_TABLES, warehouse_specs
+from warehouse_helpers import as_year, assert_same_tables, snapshot
+from pipeline.load import duckdb_store as warehouse
+from pipeline.load.derive import build_tables, derive_funding, unit_metrics
+from pipeline.load.export import export_year
+from pipeline.ingest.record import FAILED_VALIDATION, LOADED, IngestionRecord, utcnow
+from pipeline.load.metrics import metric_names, parse_rules
+from pipeline.load.schema import DATA_TABLES, warehouse_specs
 
 
 def _record(tables, status=LOADED, file_name="toimintakertomus.pdf") -> IngestionRecord:
@@ -29,20 +31,6 @@ def _record(tables, status=LOADED, file_name="toimintakertomus.pdf") -> Ingestio
                                        "warnings": 0, "checks_run": 1, "failures": []})
 
 
-def _as_year(tables, year: int):
-    """The same report's rows, relabelled as another report year."""
-    from pipeline.derive import WarehouseTables
-
-    frames = {}
-    for name, frame in tables.frames.items():
-        frame = frame.copy()
-        frame["report_year"] = year
-        if "unit_year" in frame:
-            frame["unit_year"] = year
-        frames[name] = frame
-    return WarehouseTables(year, frames, list(tables.unmapped_labels), list(tables.warnings))
-
-
 @pytest.fixture(scope="module")
 def tables2022(sample_extraction):
     return build_tables(sample_extraction)
@@ -50,21 +38,12 @@ def tables2022(sample_extraction):
 
 @pytest.fixture(scope="module")
 def tables2021(tables2022):
-    return _as_year(tables2022, 2021)
+    return as_year(tables2022, 2021)
 
 
 @pytest.fixture(scope="module")
 def truth():
     return json.loads(SAMPLE_TRUTH.read_text(encoding="utf-8"))
-
-
-def _snapshot(path) -> dict[str, pd.DataFrame]:
-    return {name: warehouse.read_table(path, name) for name in DATA_TABLES}
-
-
-def _assert_same(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> None:
-    for name in DATA_TABLES:
-        pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False, obj=name)
 
 
 # --- derived tables (pure) --------------------------------------------------------------
@@ -161,9 +140,9 @@ def test_unit_summary_in_the_warehouse_matches_the_truth(tmp_path, tables2022):
 def test_reloading_a_year_replaces_it_without_duplicates(tmp_path, tables2022):
     path = tmp_path / "etk.duckdb"
     warehouse.load_year(path, tables2022, _record(tables2022))
-    first = _snapshot(path)
+    first = snapshot(partial(warehouse.read_table, path))
     warehouse.load_year(path, tables2022, _record(tables2022))
-    _assert_same(first, _snapshot(path))
+    assert_same_tables(first, snapshot(partial(warehouse.read_table, path)))
     assert len(warehouse.read_table(path, "ingestions")) == 2  # the log keeps both attempts
 
 
@@ -174,7 +153,7 @@ def test_two_years_coexist_and_reloading_one_leaves_the_other(tmp_path, tables20
     counts = warehouse.row_counts(path)
     assert counts["figures"] == {2021: 153, 2022: 153} and counts["unit_summary"] == {2021: 9, 2022: 9}
     before_2021 = warehouse.read_table(path, "figures", report_year=2021)
-    fewer = _as_year(tables2022, 2022)
+    fewer = as_year(tables2022, 2022)
     fewer.frames = {k: v[v["unit"] != "ENSIKOTI"] if "unit" in v else v for k, v in fewer.frames.items()}
     warehouse.load_year(path, fewer, _record(fewer))
     assert warehouse.row_counts(path)["unit_summary"] == {2021: 9, 2022: 8}
@@ -187,25 +166,25 @@ def test_a_load_that_fails_midway_changes_nothing(tmp_path, tables2022, tables20
     path = tmp_path / "etk.duckdb"
     warehouse.load_year(path, tables2021, _record(tables2021))
     warehouse.load_year(path, tables2022, _record(tables2022))
-    before = _snapshot(path)
+    before = snapshot(partial(warehouse.read_table, path))
     log_before = warehouse.read_table(path, "ingestions")
-    broken = _as_year(tables2022, 2022)
+    broken = as_year(tables2022, 2022)
     broken.frames = dict(broken.frames)
     broken.frames["figures"] = broken.frames["figures"].iloc[:10]  # would shrink figures...
     mun = broken.frames["municipalities"]
     broken.frames["municipalities"] = pd.concat([mun, mun.iloc[:1]])  # ...but this key repeats
     with pytest.raises(duckdb.ConstraintException):
         warehouse.load_year(path, broken, _record(broken))
-    _assert_same(before, _snapshot(path))
+    assert_same_tables(before, snapshot(partial(warehouse.read_table, path)))
     assert len(warehouse.read_table(path, "ingestions")) == len(log_before)
 
 
 def test_a_failed_validation_is_logged_and_loads_nothing(tmp_path, tables2022):
     path = tmp_path / "etk.duckdb"
     warehouse.load_year(path, tables2022, _record(tables2022))
-    before = _snapshot(path)
+    before = snapshot(partial(warehouse.read_table, path))
     warehouse.record_ingestion(path, _record(tables2022, FAILED_VALIDATION, "bad.pdf"))
-    _assert_same(before, _snapshot(path))
+    assert_same_tables(before, snapshot(partial(warehouse.read_table, path)))
     log = warehouse.read_table(path, "ingestions").sort_values("started_at")
     failed = log[log["status"] == FAILED_VALIDATION].iloc[0]
     assert failed["file_name"] == "bad.pdf" and bool(failed["validation_passed"]) is False
@@ -241,11 +220,3 @@ def test_parquet_and_csv_exports_are_partitioned_by_year(tmp_path, tables2022, t
     summary = pd.read_csv(csv_dir / "unit_summary" / "report_year=2022" / "unit_summary.csv")
     assert summary.set_index("unit").loc["ENSIKOTI", "total_income_eur"] == pytest.approx(1040977.41)
     assert (summary["report_year"] == 2022).all()
-
-
-def test_export_warehouse_writes_every_loaded_year(tmp_path, tables2022, tables2021):
-    path = tmp_path / "etk.duckdb"
-    warehouse.load_year(path, tables2021, _record(tables2021))
-    warehouse.load_year(path, tables2022, _record(tables2022))
-    files = export_warehouse(path, tmp_path / "out")
-    assert len(files) == 2 * len(DATA_TABLES)

@@ -7,14 +7,15 @@ unit_summary column per metric), and DuckDB, PostgreSQL and the exports follow.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
 
-from pipeline.metrics import metric_names
-from pipeline.tables import PANDAS_DTYPES, table_specs
-from pipeline.vocabulary import load_json
+from pipeline.load.metrics import metric_names
+from pipeline.extract.tables import PANDAS_DTYPES, table_specs
+from pipeline.data import load_json
 
 # Tables holding one report year each: reloaded together, atomically, per year.
 DATA_TABLES: tuple[str, ...] = (
@@ -107,3 +108,16 @@ def create_table_sql(spec: TableSpec, dialect: str, qualified: str | None = None
 
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def schema_statements(dialect: str, existing_columns: Callable[[str], set[str]],
+                      qualify: Callable[[str], str] = quote) -> Iterator[str]:
+    """CREATE TABLE IF NOT EXISTS per table, then ADD COLUMN for each column the schema files
+    gained since (never a drop). Run each statement before asking for the next: the columns
+    of a table are read right after its CREATE."""
+    for spec in warehouse_specs().values():
+        yield create_table_sql(spec, dialect, qualify(spec.name))
+        have = existing_columns(spec.name)
+        for col in spec.columns:
+            if col.name not in have:
+                yield f"ALTER TABLE {qualify(spec.name)} ADD COLUMN {quote(col.name)} {sql_type(col, dialect)}"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import NotAReport
-from pipeline.finance import FinanceRow, has_finance_title, parse_finance_summary
-from pipeline.layout import group_lines
-from pipeline.pages import PageScan, open_words, scan_pages
-from pipeline.stats_page import UnitPage, parse_statistics_page
-from pipeline.tables import figures_frame, frame
-from pipeline.vocabulary import vocabulary
+from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
+from pipeline.extract.layout import group_lines
+from pipeline.extract.pages import PageScan, open_words, scan_pages
+from pipeline.extract.stat_blocks import UnitPage, parse_statistics_page
+from pipeline.extract.tables import figures_frame, frame
+from pipeline.extract.vocabulary import vocabulary
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.vocabulary import load_json
+from pipeline.data import load_json
 
 MEASURES = ("count", "euro", "percent", "rate")
 

@@ -24,7 +24,7 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
-from pipeline.validate_suites import SuiteError
+from pipeline.validate.suites import SuiteError
 
 DATA_SOURCE = "extraction"
 DOCS_SITE = "validation_docs"

@@ -7,9 +7,9 @@ from functools import lru_cache
 
 import pandas as pd
 
-from pipeline.vocabulary import load_json
+from pipeline.data import load_json
 
-# pandas dtype of each column type the schema files use (also used by `pipeline.schema`).
+# pandas dtype of each column type the schema files use (also used by `pipeline.load.schema`).
 PANDAS_DTYPES = {"int": "Int64", "float": "float64", "str": "string", "bool": "boolean",
                  "timestamp": "datetime64[us]"}
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ReportError
-from pipeline.ingestion import ERROR, FAILED_VALIDATION, LOADED, IngestionRecord, IngestOutcome, utcnow
+from pipeline.ingest.record import ERROR, FAILED_VALIDATION, LOADED, IngestionRecord, IngestOutcome, utcnow
 
 NOTHING_EXTRACTED = "nothing extracted"
 VALIDATION_FAILED_MESSAGE = "a critical validation check failed; nothing loaded"
@@ -50,7 +50,7 @@ class PrepareSteps:
 
     hash_file: Callable[[str], str]
     extract: Callable[[str, str], tuple[Any, bool]]  # (pdf, sha256) -> (extraction, answered from cache)
-    build_tables: Callable[[Any], Any]               # extraction -> pipeline.derive.WarehouseTables
+    build_tables: Callable[[Any], Any]               # extraction -> pipeline.load.derive.WarehouseTables
 
 
 @dataclass(frozen=True)

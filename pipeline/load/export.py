@@ -15,8 +15,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.derive import WarehouseTables
-from pipeline.schema import DATA_TABLES, conform, warehouse_specs
+from pipeline.load.derive import WarehouseTables
+from pipeline.load.schema import DATA_TABLES, conform, warehouse_specs
 
 FORMATS = ("parquet", "csv")
 
@@ -41,17 +41,4 @@ def export_year(tables: WarehouseTables, out_dir: str | Path, fmt: str = "parque
             path = folder / f"{name}.csv"
             frame.to_csv(path, index=False, encoding="utf-8")
         written.append(path)
-    return written
-
-
-def export_warehouse(warehouse: str | Path, out_dir: str | Path, fmt: str = "parquet") -> list[Path]:
-    """Export every year already in a DuckDB warehouse (e.g. after changing the export folder)."""
-    from pipeline.warehouse import read_table
-
-    written: list[Path] = []
-    frames = {name: read_table(warehouse, name) for name in DATA_TABLES}
-    years = sorted({int(y) for f in frames.values() for y in f["report_year"].dropna()})
-    for year in years:
-        per_year = {name: f[f["report_year"] == year] for name, f in frames.items()}
-        written += export_year(WarehouseTables(year, per_year), out_dir, fmt)
     return written

@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.derive import WarehouseTables
-from pipeline.ingestion import IngestionRecord
-from pipeline.schema import DATA_TABLES, LOG_TABLE, TableSpec, conform, create_table_sql, quote, sql_type, warehouse_specs
+from pipeline.load.derive import WarehouseTables
+from pipeline.ingest.record import IngestionRecord
+from pipeline.load.schema import DATA_TABLES, LOG_TABLE, TableSpec, conform, quote, schema_statements, warehouse_specs
 
 _LOCK_NAMESPACE = 0x45544B  # 'ETK': advisory locks of this loader, apart from other apps' locks
 
@@ -42,15 +42,14 @@ def ensure_schema(conn, schema: str | None = None) -> None:
         target = schema or conn.execute("SELECT current_schema()").fetchone()[0]
         if target is None:
             raise RuntimeError("no schema to create tables in: the search_path names no existing schema")
-        for spec in warehouse_specs().values():
-            conn.execute(create_table_sql(spec, "postgres", _qualified(schema, spec.name)))
-            have = {r[0] for r in conn.execute(
+
+        def columns(table: str) -> set[str]:
+            return {r[0] for r in conn.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
-                (target, spec.name)).fetchall()}
-            for col in spec.columns:
-                if col.name not in have:
-                    conn.execute(f"ALTER TABLE {_qualified(schema, spec.name)} "
-                                 f"ADD COLUMN {quote(col.name)} {sql_type(col, 'postgres')}")
+                (target, table)).fetchall()}
+
+        for sql in schema_statements("postgres", columns, lambda table: _qualified(schema, table)):
+            conn.execute(sql)
 
 
 def _rows(frame: pd.DataFrame, spec: TableSpec) -> list[tuple[Any, ...]]:

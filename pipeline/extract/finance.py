@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.layout import Line, join_words
-from pipeline.numbers import parse_number
-from pipeline.vocabulary import vocabulary
+from pipeline.extract.layout import Line, join_words
+from pipeline.extract.numbers import parse_number
+from pipeline.extract.vocabulary import vocabulary
 
 
 @dataclass

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pipeline.metrics import MetricRule, normalize, match_metric, metric_names, metric_rules
-from pipeline.schema import DATA_TABLES, conform, warehouse_specs
+from pipeline.cells import text_or_none
+
+from pipeline.load.metrics import MetricRule, normalize, match_metric, metric_names, metric_rules
+from pipeline.load.schema import DATA_TABLES, conform, warehouse_specs
 
 if TYPE_CHECKING:
-    from pipeline.extract import Extraction
+    from pipeline.extract.report import Extraction
 
 TOTAL_INCOME = "total_income_eur"
 DEFAULT_FUNDING_SECTION = "RAHOITUS"
@@ -35,10 +37,6 @@ class WarehouseTables:
         return {name: len(self.frames[name]) for name in DATA_TABLES}
 
 
-def _text(value: object) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)
-
-
 def _funding_sections(rules: tuple[MetricRule, ...]) -> list[str]:
     sections = [r.section for r in rules if r.metric == TOTAL_INCOME and r.section]
     return sections or [DEFAULT_FUNDING_SECTION]
@@ -50,10 +48,10 @@ def _funding_mask(figures: pd.DataFrame, rules: tuple[MetricRule, ...]) -> tuple
     totals = tuple(r for r in rules if r.metric == TOTAL_INCOME)
     in_section, is_total = [], []
     for fig in figures.itertuples(index=False):
-        section = normalize(_text(fig.section) or "")
-        euros = normalize(_text(fig.uom) or "") == "€"
+        section = normalize(text_or_none(fig.section) or "")
+        euros = normalize(text_or_none(fig.uom) or "") == "€"
         in_section.append(euros and any(fnmatchcase(section, s) for s in sections))
-        is_total.append(match_metric(totals, fig.label, _text(fig.uom), _text(fig.parent), _text(fig.section))
+        is_total.append(match_metric(totals, fig.label, text_or_none(fig.uom), text_or_none(fig.parent), text_or_none(fig.section))
                         is not None)
     return (pd.Series(in_section, index=figures.index, dtype=bool),
             pd.Series(is_total, index=figures.index, dtype=bool))
@@ -89,7 +87,7 @@ def unit_metrics(figures: pd.DataFrame, rules: tuple[MetricRule, ...] | None = N
     seen: dict[tuple, str] = {}
     ordered = figures.assign(funding_row=in_funding & ~is_total).sort_values(["page", "row"], kind="stable")
     for fig in ordered.itertuples(index=False):
-        metric = match_metric(rules, fig.label, _text(fig.uom), _text(fig.parent), _text(fig.section))
+        metric = match_metric(rules, fig.label, text_or_none(fig.uom), text_or_none(fig.parent), text_or_none(fig.section))
         if metric is None:
             if not fig.funding_row:
                 unmapped.append(str(fig.label))

@@ -2,7 +2,7 @@
 
 Suites are data, reviewed in git like code: `expectations/<table>.json` for the extracted
 tables and `expectations/checks/<name>.json` for the derived check tables of
-`pipeline.checks`. A suite's `name` is the table it validates. Every expectation must
+`pipeline.validate.checks`. A suite's `name` is the table it validates. Every expectation must
 state its `severity` (GX's own field: "critical" blocks loading, "warning" is reported)
 and a `meta.check` name and `meta.purpose`, which the validation report prints.
 """
@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 SEVERITIES = ("critical", "warning")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.validation_vocabulary import ValidationVocabulary
+from pipeline.validate.vocabulary import ValidationVocabulary
 
 # Commas split items, except a decimal comma between digits ('1,5').
 _ITEM_SPLIT = re.compile(r"(?<!\d),|,(?!\d)|;")

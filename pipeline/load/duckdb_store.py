@@ -1,4 +1,4 @@
-"""DuckDB warehouse: one file, tables from `pipeline.schema`, atomic reload per report year.
+"""DuckDB warehouse: one file, tables from `pipeline.load.schema`, atomic reload per report year.
 
 Why per year in one transaction: a year's tables must never be half old and
 half new. Either every data table holds the new report's rows for that year
@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.derive import WarehouseTables
-from pipeline.ingestion import IngestionRecord
-from pipeline.schema import DATA_TABLES, LOG_TABLE, TableSpec, conform, create_table_sql, quote, sql_type, warehouse_specs
+from pipeline.load.derive import WarehouseTables
+from pipeline.ingest.record import IngestionRecord
+from pipeline.load.schema import DATA_TABLES, LOG_TABLE, TableSpec, conform, quote, schema_statements, warehouse_specs
 
 
 @contextlib.contextmanager
@@ -36,14 +36,13 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables and add columns the schema files gained since (never drops)."""
-    for spec in warehouse_specs().values():
-        con.execute(create_table_sql(spec, "duckdb"))
-        have = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()",
-            [spec.name]).fetchall()}
-        for col in spec.columns:
-            if col.name not in have:
-                con.execute(f"ALTER TABLE {quote(spec.name)} ADD COLUMN {quote(col.name)} {sql_type(col, 'duckdb')}")
+    def columns(table: str) -> set[str]:
+        return {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = current_schema()", [table]).fetchall()}
+
+    for sql in schema_statements("duckdb", columns):
+        con.execute(sql)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, frame: pd.DataFrame) -> None:

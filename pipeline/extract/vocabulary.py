@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from pipeline.data import load_json
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,6 @@ class Vocabulary:
 
     def is_municipality_count(self, label: str) -> bool:
         return label.casefold().startswith(self.municipality_count_labels)
-
-
-def load_json(name: str) -> dict:
-    """A data file shipped with the package."""
-    return json.loads(resources.files("pipeline.data").joinpath(name).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.extract import Extraction
+from pipeline.extract.report import Extraction
 
 CSV_TABLES = ("figures", "finance_summary", "municipalities")
 

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
-from pipeline.numbers import is_number_token, is_thousands_group
-from pipeline.pages import Word
+from pipeline.extract.numbers import is_number_token, is_thousands_group
+from pipeline.extract.pages import Word
 
 # A word joins a line when its middle is this fraction of the font size from the line's middle.
 LINE_TOLERANCE = 0.4
@@ -31,16 +31,8 @@ class Line:
         return median(w.middle for w in self.words)
 
     @property
-    def top(self) -> float:
-        return min(w.top for w in self.words)
-
-    @property
     def x0(self) -> float:
         return self.words[0].x0
-
-    @property
-    def x1(self) -> float:
-        return self.words[-1].x1
 
     @property
     def size(self) -> float:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.cells import show_number
+
 CRITICAL, WARNING = "critical", "warning"
 
 
@@ -35,7 +37,7 @@ def show(value: Any) -> str:
     if value is None:
         return "(none)"
     if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
+        return show_number(value)
     return str(value)
 
 

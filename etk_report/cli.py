@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VALIDATION_FAILED, ReportError
-
-DEFAULT_WAREHOUSE = Path("warehouse/etk.duckdb")
+from pipeline.ingest.record import DEFAULT_WAREHOUSE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,8 +51,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from pipeline.extract import extract_report
-    from pipeline.outputs import summary_lines, write_csvs
+    from pipeline.extract.report import extract_report
+    from pipeline.extract.outputs import summary_lines, write_csvs
 
     extraction = extract_report(args.report)
     write_csvs(extraction, args.out)
@@ -65,8 +64,8 @@ def _extract(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     import json
 
-    from pipeline.extract import extract_report
-    from pipeline.validate import validate_extraction
+    from pipeline.extract.report import extract_report
+    from pipeline.validate.run import validate_extraction
 
     extraction = extract_report(args.report)
     report = validate_extraction(extraction, data_docs_dir=args.data_docs)
@@ -79,7 +78,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from pipeline.pages import scan_pages
+    from pipeline.extract.pages import scan_pages
 
     scan_pages(args.report)  # an unreadable file fails here in a fraction of a second, before Prefect starts
     from flows.ingest import run_ingest

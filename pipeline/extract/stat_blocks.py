@@ -10,14 +10,15 @@ unit name, a label or a coordinate of any particular report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from itertools import takewhile
 from statistics import median
 
-from pipeline.layout import Line, join_words
-from pipeline.municipalities import join_wrapped, parse_names, strip_list_prefix
-from pipeline.numbers import parse_number
-from pipeline.pages import Word
-from pipeline.vocabulary import vocabulary
+from pipeline.extract.layout import Line, join_words
+from pipeline.extract.municipalities import join_wrapped, parse_names, strip_list_prefix
+from pipeline.extract.numbers import parse_number
+from pipeline.extract.pages import Word
+from pipeline.extract.vocabulary import vocabulary
 
 # Tolerances, in points unless stated: how far edges may differ and still line up.
 ALIGN = 2.0
@@ -30,6 +31,19 @@ UOM_GAP = 1.0
 HEADING_GAP = 0.5
 # A vertical gap this many times the block's usual line pitch ends the statistics block.
 BLOCK_END_GAP = 2.5
+
+
+class LineKind(Enum):
+    """What the previous line of a block was: decides how a following text line is read."""
+
+    START = "start"
+    FIGURE = "figure"      # a row with a value
+    NOTE = "note"          # a continuation of the previous figure's note
+    LIST = "list"          # a municipality list line
+    HEADING = "heading"    # a section heading
+    LABEL = "label"        # the first line of a two-line label
+    GROUP = "group"        # a label without value whose indented rows follow
+    REMARK = "remark"      # text that is no figure
 
 
 @dataclass
@@ -136,7 +150,7 @@ class _BlockParser:
         self.section_indent = 0.0
         self.parents: list[tuple[float, str]] = []
         self.prefix: tuple[list[Word], list[Word]] | None = None
-        self.last_kind = "start"
+        self.last_kind = LineKind.START
         self.list_lines: list[str] = []
         self.list_x0 = 0.0
 
@@ -171,7 +185,7 @@ class _BlockParser:
         self._emit(label, cell.value, cell.uom, join_words(note_words) or None, "column", indent, cell.word)
         if _is_upper(label) and indent <= self.margin + INDENT and self._has_children(i, indent):
             self.section, self.section_indent = label, indent
-        self.last_kind = "figure"
+        self.last_kind = LineKind.FIGURE
 
     def _emit(self, label: str, value: float, uom: str, note: str | None, source: str,
               indent: float, word: Word) -> None:
@@ -192,17 +206,17 @@ class _BlockParser:
         if names is not None:
             self.list_lines.append(names)
             self.list_x0 = line.words[1].x0 if len(line.words) > 1 else line.x0
-            self.last_kind = "list"
+            self.last_kind = LineKind.LIST
             return
-        if self.last_kind == "list" and self._continues_list(line):
+        if self.last_kind is LineKind.LIST and self._continues_list(line):
             self.list_lines.append(text)
             return
         if self._continues_note(line):
             fig = self.result.figures[-1]
             fig.note = f"{fig.note} {text}" if fig.note else text
-            self.last_kind = "note"
+            self.last_kind = LineKind.NOTE
             return
-        if self.last_kind == "heading" and _starts_lower(text):
+        if self.last_kind is LineKind.HEADING and _starts_lower(text):
             return  # the heading's own remark goes on
         label_words = list(takewhile(lambda w: w.x1 <= self.value_x1 + ALIGN and w.x0 < self.note_x0 - ALIGN,
                                      line.words))
@@ -210,32 +224,32 @@ class _BlockParser:
             label_words = line.words[:1]  # one long word starting in the label column, e.g. a heading
         rest = line.words[len(label_words):]
         if not label_words:
-            self.last_kind = "remark"  # only text in the note column
+            self.last_kind = LineKind.REMARK  # only text in the note column
             return
         crossing = bool(rest) and rest[0].x0 < self.note_x0 - ALIGN
         if not crossing and self._next_continues_label(i, line):
             self.prefix = (label_words, rest)
-            self.last_kind = "label"
+            self.last_kind = LineKind.LABEL
             return
         from_note = None if crossing else _number_in_note(rest)
         if from_note is not None:
             value, uom, word = from_note
             self._emit(join_words(label_words), value, uom, join_words(rest), "note", label_words[0].x0, word)
-            self.last_kind = "figure"
+            self.last_kind = LineKind.FIGURE
             return
         x0 = label_words[0].x0
         heading = _heading_text(line.words)
         if x0 <= self.margin + INDENT or _is_upper(heading):
             self.section, self.section_indent = heading, x0
             self.parents = []
-            self.last_kind = "heading"
+            self.last_kind = LineKind.HEADING
         elif not crossing and self._has_children(i, x0):
             while self.parents and self.parents[-1][0] >= x0 - INDENT:
                 self.parents.pop()
             self.parents.append((x0, join_words(label_words)))
-            self.last_kind = "group"
+            self.last_kind = LineKind.GROUP
         else:
-            self.last_kind = "remark"  # text without a figure
+            self.last_kind = LineKind.REMARK  # text without a figure
 
     def _continues_list(self, line: Line) -> bool:
         previous = self.list_lines[-1].rstrip()
@@ -243,7 +257,7 @@ class _BlockParser:
                 or abs(line.x0 - self.list_x0) <= INDENT + 1)
 
     def _continues_note(self, line: Line) -> bool:
-        if self.last_kind not in ("figure", "note") or not self.result.figures:
+        if self.last_kind not in (LineKind.FIGURE, LineKind.NOTE) or not self.result.figures:
             return False
         if line.x0 <= self.margin + INDENT:
             return False

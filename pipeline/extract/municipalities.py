@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.vocabulary import vocabulary
+from pipeline.extract.vocabulary import vocabulary
 
 
 def join_wrapped(lines: list[str]) -> str:

@@ -6,7 +6,7 @@
 
 Depends only on the extraction's frames (`figures`, `finance_summary`, `municipalities`,
 `report_year`), so any producer of those frames can be validated. GX is imported only by
-this module family (`pipeline.validate*`); `pipeline.extract` stays GX-free.
+this module family (`pipeline.validate.run*`); `pipeline.extract.report` stays GX-free.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.checks import check_tables
-from pipeline.validate_report import CRITICAL, Failure, ValidationReport, failures_from_result, sort_failures
-from pipeline.validate_suites import load_suites
+from pipeline.validate.checks import check_tables
+from pipeline.validate.report import CRITICAL, Failure, ValidationReport, failures_from_result, sort_failures
+from pipeline.validate.suites import load_suites
 
 __all__ = ["Failure", "ValidationReport", "validate_extraction", "validation_frames"]
 
@@ -36,7 +36,7 @@ def validation_frames(extraction: Any) -> dict[str, pd.DataFrame]:
 def validate_extraction(extraction: Any, data_docs_dir: Path | None = None, *,
                         expectations_dir: Path | None = None) -> ValidationReport:
     """Run every suite on the extraction's tables; build GX Data Docs when a folder is given."""
-    from pipeline.validate_gx import run_suites  # GX import is slow: only when validating
+    from pipeline.validate.gx import run_suites  # GX import is slow: only when validating
 
     suites = load_suites(expectations_dir)
     frames = validation_frames(extraction)
