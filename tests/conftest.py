@@ -30,3 +30,19 @@ def sample_extraction():
     from pipeline.extract.report import extract_report
 
     return extract_report(SAMPLE_PDF)
+
+
+@pytest.fixture(scope="session")
+def tables2022(sample_extraction):
+    """The sample's warehouse tables (report year 2022)."""
+    from pipeline.load.derive import build_tables
+
+    return build_tables(sample_extraction)
+
+
+@pytest.fixture(scope="session")
+def tables2021(tables2022):
+    """The same rows relabelled as 2021: a second year to show years coexist."""
+    from warehouse_helpers import as_year
+
+    return as_year(tables2022, 2021)

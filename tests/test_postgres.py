@@ -13,9 +13,9 @@ import uuid
 import pandas as pd
 import pytest
 
-from warehouse_helpers import as_year, snapshot
+from warehouse_helpers import snapshot
 
-from pipeline.load.derive import WarehouseTables, build_tables
+from pipeline.load.derive import WarehouseTables
 from pipeline.ingest.record import FAILED_VALIDATION, LOADED, IngestionRecord, utcnow
 from pipeline.load.schema import DATA_TABLES
 
@@ -41,16 +41,6 @@ def fresh(schema):
     with psycopg.connect(DSN, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     return schema
-
-
-@pytest.fixture(scope="module")
-def tables2022(sample_extraction):
-    return build_tables(sample_extraction)
-
-
-@pytest.fixture(scope="module")
-def tables2021(tables2022):
-    return as_year(tables2022, 2021)
 
 
 def _record(tables, status=LOADED) -> IngestionRecord:

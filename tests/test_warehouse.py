@@ -17,7 +17,7 @@ import pytest
 from conftest import SAMPLE_TRUTH
 from warehouse_helpers import as_year, assert_same_tables, snapshot
 from pipeline.load import duckdb_store as warehouse
-from pipeline.load.derive import build_tables, derive_funding, unit_metrics
+from pipeline.load.derive import derive_funding, unit_metrics
 from pipeline.load.export import export_year
 from pipeline.ingest.record import FAILED_VALIDATION, LOADED, IngestionRecord, utcnow
 from pipeline.load.metrics import metric_names, parse_rules
@@ -29,16 +29,6 @@ def _record(tables, status=LOADED, file_name="toimintakertomus.pdf") -> Ingestio
                            report_year=tables.report_year, row_counts=tables.row_counts(),
                            validation={"passed": status == LOADED, "critical_failures": 0 if status == LOADED else 1,
                                        "warnings": 0, "checks_run": 1, "failures": []})
-
-
-@pytest.fixture(scope="module")
-def tables2022(sample_extraction):
-    return build_tables(sample_extraction)
-
-
-@pytest.fixture(scope="module")
-def tables2021(tables2022):
-    return as_year(tables2022, 2021)
 
 
 @pytest.fixture(scope="module")
