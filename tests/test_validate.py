@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from pipeline.validate.checks import check_tables
+from pipeline.extract.issues import ExtractionIssue
 from pipeline.extract.report import Extraction
 from pipeline.validate.checks.note_breakdown import read_breakdown
 from pipeline.validate.run import ValidationReport, validate_extraction
@@ -45,7 +46,7 @@ def sample_report(extraction: Extraction) -> ValidationReport:
 def _copy(extraction: Extraction) -> Extraction:
     return replace(extraction, figures=extraction.figures.copy(),
                    finance_summary=extraction.finance_summary.copy(),
-                   municipalities=extraction.municipalities.copy())
+                   municipalities=extraction.municipalities.copy(), issues=list(extraction.issues))
 
 
 def _warnings(report: ValidationReport) -> set[tuple]:
@@ -57,7 +58,10 @@ def _warnings(report: ValidationReport) -> set[tuple]:
 def test_sample_passes_every_critical_check(sample_report: ValidationReport) -> None:
     assert sample_report.passed, sample_report.render_text()
     assert sample_report.critical == []
-    assert _warnings(sample_report) == EXPECTED_SAMPLE_WARNINGS
+    # ... and its image-only page is reported as what extraction could not read
+    assert _warnings(sample_report) == EXPECTED_SAMPLE_WARNINGS | {("extraction_issue_reported", None, None)}
+    image = [f for f in sample_report.warnings if f.check == "extraction_issue_reported"]
+    assert [(f.page, "image" in f.found) for f in image] == [(41, True)]
     assert sample_report.checks_run == sum(len(s["expectations"]) for s in load_suites().values())
 
 
@@ -149,6 +153,12 @@ def set_table(table: str, col: str, value: object, **where: object) -> Callable[
     return mutate
 
 
+def add_issue(issue: ExtractionIssue) -> Callable[[Extraction], None]:
+    def mutate(e: Extraction) -> None:
+        e.issues.append(issue)
+    return mutate
+
+
 def frame_op(table: str, op: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Extraction], None]:
     def mutate(e: Extraction) -> None:
         setattr(e, table, op(getattr(e, table)))
@@ -173,6 +183,10 @@ DEFECTS = [
      "figures", "figures_one_report_year", "critical", None, None),
     ("value-source-unknown", set_figure(MIES, "Retket", "value_source", "guess"),
      "figures", "value_source_known", "critical", MIES, "Retket"),
+    ("source-unknown", set_figure(MIES, "Retket", "source", "guess"),
+     "figures", "source_known", "critical", MIES, "Retket"),
+    ("confidence-over-100", set_figure(MIES, "Retket", "confidence", 180.0),
+     "figures", "confidence_in_range", "critical", MIES, "Retket"),
     # value ranges
     ("occupancy-120", set_figure(ENSI, "Käyttöaste", "value", 120.0),
      "figure_values", "occupancy_in_range", "critical", ENSI, "Käyttöaste"),
@@ -237,6 +251,12 @@ DEFECTS = [
      "units", "unit_year_is_report_year", "critical", TURVA, None),
     ("funding-total-removed", drop_figure(MIES, "Tuotot yhteensä"),
      "units", "funding_total_present", "critical", MIES, None),
+    # what extraction could not read
+    ("title-without-figures", add_issue(ExtractionIssue(12, "title_without_figures", "critical",
+                                                        "statistics title with no readable figures", "UUSI YKSIKKÖ")),
+     "extraction_issues", "nothing_lost", "critical", "UUSI YKSIKKÖ", None),
+    ("unclaimed-number", add_issue(ExtractionIssue(44, "unclaimed_number", "warning", "1 234 kpl", TURVA)),
+     "extraction_issues", "extraction_issue_reported", "warning", TURVA, None),
 ]
 
 
@@ -281,7 +301,7 @@ def test_report_renders_one_line_per_failure(extraction: Extraction) -> None:
     lines = report.render_text().splitlines()
     assert len(lines) == len(report.failures) + 1
     assert "ENSIKOTI, p. 14, 'Käyttöaste': expected between 0 and 100, found 120" in lines[0]
-    assert lines[-1].startswith("Validation FAILED: 1 critical, 1 warning")
+    assert lines[-1].startswith("Validation FAILED: 1 critical, 2 warning")  # + the sample's image page
     data = json.loads(json.dumps(report.to_dict()))
     assert data["passed"] is False and data["summary"]["critical"] == 1
     failure = data["failures"][0]

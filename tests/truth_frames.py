@@ -29,7 +29,7 @@ def _figure_rows(truth: dict[str, Any]) -> list[dict[str, Any]]:
                 "page": unit["page"], "row": number, "section": fig.get("section"),
                 "parent": fig.get("parent"), "label": fig["label"], "value": fig["value"],
                 "uom": fig["uom"], "note": fig.get("note"),
-                "value_source": fig.get("value_source", "column"),
+                "value_source": fig.get("value_source", "column"), "source": "text",
                 "indent": _INDENTED if fig.get("parent") or fig.get("section") else _LEFT_MARGIN,
                 "x0": box[0], "top": box[1],
             })

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import NotAReport
+from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
 from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout import group_lines
 from pipeline.extract.pages import PageScan, open_words, scan_pages
@@ -29,11 +30,21 @@ class Extraction:
     finance_summary: pd.DataFrame
     municipalities: pd.DataFrame
     image_pages: list[int] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    issues: list[ExtractionIssue] = field(default_factory=list)
 
     @property
     def units(self) -> list[str]:
         return list(dict.fromkeys(self.figures["unit"]))
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every issue as one line for a person (critical ones first)."""
+        ordered = sorted(self.issues, key=lambda i: (i.severity != CRITICAL, i.page or 0))
+        return [issue.line() for issue in ordered]
+
+    @property
+    def extraction_issues(self) -> pd.DataFrame:
+        return frame("extraction_issues", [issue.row(self.report_year) for issue in self.issues])
 
 
 def extract_report(path: str | Path) -> Extraction:
@@ -46,8 +57,8 @@ def extract_report(path: str | Path) -> Extraction:
     scans = scan_pages(path)
     wanted = [scan.number for scan in scans if _may_hold_figures(scan)]
     image_pages = [scan.number for scan in scans if not scan.has_text_layer and scan.image_count]
-    warnings = [f"page {n}: an image with no text layer; any figures on it were not extracted"
-                for n in image_pages]
+    issues = [ExtractionIssue(n, "image_page", WARNING, "an image with no text layer; any figures on it were not extracted")
+              for n in image_pages]
 
     units: list[UnitPage] = []
     finance: list[FinanceRow] = []
@@ -59,17 +70,20 @@ def extract_report(path: str | Path) -> Extraction:
             if has_finance_title(lines):
                 finance.extend(parse_finance_summary(lines, number))
             elif not found and vocabulary().statistics_title.search(scans[number - 1].text):
-                warnings.append(f"page {number}: its text has a statistics title, but no title line was "
-                                f"found in its layout; its figures were not extracted")
+                issues.append(ExtractionIssue(number, "title_without_figures", CRITICAL,
+                                              "its text has a statistics title, but no title line was found in its "
+                                              "layout; its figures were not extracted"))
 
     if not units:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
         raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title{images})")
     for unit in units:
         if not unit.figures:
-            warnings.append(f"page {unit.page}: statistics page of {unit.unit} has no readable figures")
+            issues.append(ExtractionIssue(unit.page, "title_without_figures", CRITICAL,
+                                          "statistics title with no readable figures", unit.unit))
     if not finance:
-        warnings.append("no finance summary (YHTEENVETO TALOUSLUVUISTA) found")
+        issues.append(ExtractionIssue(None, "no_finance_summary", WARNING,
+                                      "no finance summary (YHTEENVETO TALOUSLUVUISTA) found"))
 
     year = _report_year(scans, units)
     return Extraction(
@@ -84,7 +98,7 @@ def extract_report(path: str | Path) -> Extraction:
             {"report_year": year, "unit": u.unit, "municipality": name, "page": u.page}
             for u in units for name in u.municipalities]),
         image_pages=image_pages,
-        warnings=warnings,
+        issues=issues,
     )
 
 

@@ -61,6 +61,8 @@ class Figure:
     indent: float
     x0: float
     top: float
+    source: str = "text"
+    confidence: float | None = None
 
 
 @dataclass

@@ -22,7 +22,7 @@ from pipeline.validate.suites import load_suites
 
 __all__ = ["Failure", "ValidationReport", "validate_extraction", "validation_frames"]
 
-RAW_TABLES = ("figures", "finance_summary", "municipalities")
+RAW_TABLES = ("figures", "finance_summary", "municipalities", "extraction_issues")
 
 
 def validation_frames(extraction: Any) -> dict[str, pd.DataFrame]:
