@@ -236,6 +236,10 @@ DEFECTS = [
      "finance_identity", "finance_identity", "critical", None, "Tilikauden alijäämä"),
     ("kokonaiskulut-missing", frame_op("finance_summary", lambda d: d[d["label"] != "Kokonaiskulut"]),
      "finance_identity", "finance_rows_present", "critical", None, "Tilikauden alijäämä"),
+    ("finance-wording-unknown-and-a-row-lost",
+     frame_op("finance_summary", lambda d: d[d["label"] != "Kokonaiskulut"].assign(
+         label=lambda f: [f"Erä {i}" for i in range(len(f))])),
+     "finance_identity", "finance_roles_clear", "warning", None, None),
     ("expenses-sign-lost", set_table("finance_summary", "value", 3371424.83, label="Kokonaiskulut"),
      "finance_identity", "expenses_negative", "warning", None, "Tilikauden alijäämä"),
     ("finance-column-missing", frame_op("finance_summary", lambda d: d.drop(columns=["top"])),

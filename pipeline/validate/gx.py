@@ -87,7 +87,7 @@ def _prepare(suites: dict[str, dict[str, Any]], data_docs_dir: Path | None) -> _
     return _Prepared(context, batches, built)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)  # a report shape whose preconditions skip checks runs a smaller suite set
 def _shared(suites_json: str) -> _Prepared:
     """One prepared context per set of suites, reused by runs without Data Docs."""
     return _prepare(json.loads(suites_json), None)

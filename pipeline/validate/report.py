@@ -16,8 +16,11 @@ from typing import Any
 import pandas as pd
 
 from pipeline.cells import show_number
+from pipeline.validate.preconditions import NotApplicable
 
 CRITICAL, WARNING = "critical", "warning"
+# What a check ended as, for a person: a run whose only failures are warnings reads as passed.
+PASSED, FAILED, WARNED, NOT_APPLICABLE = "passed", "failed", "warning", "not_applicable"
 
 
 def plain(value: Any) -> Any:
@@ -69,6 +72,52 @@ class Failure:
 
 
 @dataclass
+class CheckStatus:
+    """One check (a suite's `meta.check`, possibly several expectations) and what it ended as."""
+
+    table: str
+    check: str
+    severity: str
+    purpose: str
+    status: str
+    failures: int = 0
+    not_applicable: int = 0
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_statuses(suites: dict[str, dict[str, Any]], failures: list[Failure],
+                   not_applicable: list[NotApplicable]) -> list[CheckStatus]:
+    """Every declared check with its status: failed (a critical failure), warning (only warning
+    failures), not_applicable (none of its expectations ran), else passed."""
+    statuses: dict[tuple[str, str], CheckStatus] = {}
+    for table, suite in suites.items():
+        for exp in suite["expectations"]:
+            meta = exp.get("meta") or {}
+            key = (table, meta.get("check"))
+            if key not in statuses:
+                statuses[key] = CheckStatus(table, meta.get("check"), exp.get("severity") or CRITICAL,
+                                            meta.get("purpose", ""), PASSED)
+            elif exp.get("severity") == CRITICAL:
+                statuses[key].severity = CRITICAL
+    skipped_whole = {(n.table, n.check): n.reason for n in not_applicable if n.scope == "check"}
+    for n in not_applicable:
+        if (n.table, n.check) in statuses:
+            statuses[(n.table, n.check)].not_applicable += 1
+    for f in failures:
+        status = statuses.setdefault((f.table, f.check), CheckStatus(f.table, f.check, f.severity, f.purpose, PASSED))
+        status.failures += 1
+        status.status = FAILED if f.severity == CRITICAL or status.status == FAILED else WARNED
+    for key, reason in skipped_whole.items():
+        status = statuses.get(key)
+        if status is not None and status.failures == 0:
+            status.status, status.reason = NOT_APPLICABLE, reason
+    return list(statuses.values())
+
+
+@dataclass
 class ValidationReport:
     """What validation found; `passed` is False when any critical check failed."""
 
@@ -79,6 +128,8 @@ class ValidationReport:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     suite_versions: dict[str, Any] = field(default_factory=dict)
     data_docs_index: Path | None = None
+    not_applicable: list[NotApplicable] = field(default_factory=list)
+    checks: list[CheckStatus] = field(default_factory=list)
 
     @property
     def critical(self) -> list[Failure]:
@@ -91,6 +142,8 @@ class ValidationReport:
     def summary(self) -> str:
         counts = (f"{len(self.critical)} critical, {len(self.warnings)} warning failure(s) "
                   f"in {self.checks_run} checks on {self.tables} tables")
+        if self.not_applicable:
+            counts += f", {len(self.not_applicable)} not applicable"
         text = (f"Validation passed: {counts}; warnings are reported only." if self.passed
                 else f"Validation FAILED: {counts}; loading is blocked.")
         if self.data_docs_index is not None:
@@ -109,14 +162,20 @@ class ValidationReport:
             if count > max_per_check:
                 lines.append(f"         ... {count - max_per_check} more {check} failure(s) in {table}; "
                              "see to_dict() or Data Docs")
+        lines += [n.line() for n in self.not_applicable[:max_per_check]]
+        if len(self.not_applicable) > max_per_check:
+            lines.append(f"         ... {len(self.not_applicable) - max_per_check} more not applicable; see to_dict()")
         return "\n".join(lines + [self.summary()])
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
             "summary": {"critical": len(self.critical), "warning": len(self.warnings),
+                        "not_applicable": len(self.not_applicable),
                         "checks_run": self.checks_run, "tables": self.tables, "text": self.summary()},
+            "checks": [c.to_dict() for c in self.checks],
             "failures": [f.to_dict() for f in self.failures],
+            "not_applicable": [n.to_dict() for n in self.not_applicable],
             "data_docs_index": str(self.data_docs_index) if self.data_docs_index else None,
             "suites": {name: {"version": self.suite_versions.get(name), "result": result}
                        for name, result in self.results.items()},

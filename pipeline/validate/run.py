@@ -17,7 +17,15 @@ from typing import Any
 import pandas as pd
 
 from pipeline.validate.checks import check_tables
-from pipeline.validate.report import CRITICAL, Failure, ValidationReport, failures_from_result, sort_failures
+from pipeline.validate.preconditions import applicable_suites, rows_not_applicable
+from pipeline.validate.report import (
+    CRITICAL,
+    Failure,
+    ValidationReport,
+    check_statuses,
+    failures_from_result,
+    sort_failures,
+)
 from pipeline.validate.suites import load_suites
 
 __all__ = ["Failure", "ValidationReport", "validate_extraction", "validation_frames"]
@@ -40,11 +48,13 @@ def validate_extraction(extraction: Any, data_docs_dir: Path | None = None, *,
 
     suites = load_suites(expectations_dir)
     frames = validation_frames(extraction)
-    results, index = run_suites(frames, suites, Path(data_docs_dir) if data_docs_dir else None)
+    runnable, skipped = applicable_suites(suites, frames)  # preconditions first: absent inputs never fail
+    results, index = run_suites(frames, runnable, Path(data_docs_dir) if data_docs_dir else None)
     failures: list[Failure] = []
     for name, result in results.items():
         failures.extend(failures_from_result(name, result, frames[name]))
     failures = sort_failures(failures, list(frames))
+    not_applicable = skipped + rows_not_applicable(runnable, frames)
     return ValidationReport(
         passed=not any(f.severity == CRITICAL for f in failures),
         failures=failures,
@@ -53,4 +63,6 @@ def validate_extraction(extraction: Any, data_docs_dir: Path | None = None, *,
         results=results,
         suite_versions={name: (suite.get("meta") or {}).get("version") for name, suite in suites.items()},
         data_docs_index=index,
+        not_applicable=not_applicable,
+        checks=check_statuses(suites, failures, not_applicable),
     )

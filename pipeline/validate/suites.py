@@ -4,7 +4,8 @@ Suites are data, reviewed in git like code: `expectations/<table>.json` for the 
 tables and `expectations/checks/<name>.json` for the derived check tables of
 `pipeline.validate.checks`. A suite's `name` is the table it validates. Every expectation must
 state its `severity` (GX's own field: "critical" blocks loading, "warning" is reported)
-and a `meta.check` name and `meta.purpose`, which the validation report prints.
+and a `meta.check` name and `meta.purpose`, which the validation report prints; it may
+state its preconditions (`meta.requires`, `meta.applies_where`, see `preconditions`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from pipeline.validate.preconditions import PRECONDITIONS
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 SEVERITIES = ("critical", "warning")
@@ -36,6 +39,10 @@ def _check_suite(path: Path, suite: dict[str, Any]) -> None:
         for key in ("check", "purpose"):
             if not isinstance(meta.get(key), str) or not meta[key].strip():
                 raise SuiteError(f"{where}: meta.{key} is required")
+        unknown = set(meta.get("requires", [])) - set(PRECONDITIONS)
+        if unknown:
+            raise SuiteError(f"{where}: unknown precondition(s) {sorted(unknown)} in meta.requires; "
+                             f"known: {sorted(PRECONDITIONS)}")
 
 
 def load_suite_file(path: Path) -> dict[str, Any]:
