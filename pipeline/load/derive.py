@@ -7,12 +7,13 @@ PostgreSQL, the exports and the flow artifacts, and is tested without a database
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pipeline.cells import text_or_none
+from pipeline.data import load_json
 
 from pipeline.load.metrics import MetricRule, normalize, match_metric, metric_names, metric_rules
 from pipeline.load.schema import DATA_TABLES, conform, warehouse_specs
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from pipeline.extract.report import Extraction
 
 TOTAL_INCOME = "total_income_eur"
-DEFAULT_FUNDING_SECTION = "RAHOITUS"
 
 
 @dataclass
@@ -37,22 +37,27 @@ class WarehouseTables:
         return {name: len(self.frames[name]) for name in DATA_TABLES}
 
 
-def _funding_sections(rules: tuple[MetricRule, ...]) -> list[str]:
-    sections = [r.section for r in rules if r.metric == TOTAL_INCOME and r.section]
-    return sections or [DEFAULT_FUNDING_SECTION]
+@lru_cache(maxsize=1)
+def funding_sections() -> frozenset[str]:
+    """The funding section's names, from the one file that holds them (validation reads it too)."""
+    return frozenset(normalize(name).rstrip(":").strip()
+                     for name in load_json("validation_vocabulary.json")["funding_sections"]["names"])
+
+
+def _in_funding_section(section: object) -> bool:
+    return normalize(text_or_none(section) or "").rstrip(":").strip() in funding_sections()
 
 
 def _funding_mask(figures: pd.DataFrame, rules: tuple[MetricRule, ...]) -> tuple[pd.Series, pd.Series]:
     """(row is in a funding section and in euros, row is the funding total)."""
-    sections = [normalize(s) for s in _funding_sections(rules)]
     totals = tuple(r for r in rules if r.metric == TOTAL_INCOME)
     in_section, is_total = [], []
     for fig in figures.itertuples(index=False):
-        section = normalize(text_or_none(fig.section) or "")
         euros = normalize(text_or_none(fig.uom) or "") == "€"
-        in_section.append(euros and any(fnmatchcase(section, s) for s in sections))
-        is_total.append(match_metric(totals, fig.label, text_or_none(fig.uom), text_or_none(fig.parent), text_or_none(fig.section))
-                        is not None)
+        funding = euros and _in_funding_section(fig.section)
+        in_section.append(funding)
+        is_total.append(funding and match_metric(totals, fig.label, text_or_none(fig.uom), text_or_none(fig.parent),
+                                                 text_or_none(fig.section)) is not None)
     return (pd.Series(in_section, index=figures.index, dtype=bool),
             pd.Series(is_total, index=figures.index, dtype=bool))
 
@@ -88,6 +93,8 @@ def unit_metrics(figures: pd.DataFrame, rules: tuple[MetricRule, ...] | None = N
     ordered = figures.assign(funding_row=in_funding & ~is_total).sort_values(["page", "row"], kind="stable")
     for fig in ordered.itertuples(index=False):
         metric = match_metric(rules, fig.label, text_or_none(fig.uom), text_or_none(fig.parent), text_or_none(fig.section))
+        if metric == TOTAL_INCOME and not _in_funding_section(fig.section):
+            metric = None  # the income total is the one of the funding section
         if metric is None:
             if not fig.funding_row:
                 unmapped.append(str(fig.label))
