@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("report", type=Path)
     p.add_argument("--json", type=Path, help="where to write the full result (default: validation.json beside --out or cwd)")
     p.add_argument("--data-docs", type=Path, metavar="DIR", help="also build Great Expectations Data Docs (HTML) in DIR")
+    p.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML report (readable offline)")
     p.set_defaults(command=_validate)
 
     p = sub.add_parser("ingest", help="extract, validate and load into the warehouse (Prefect flow)")
@@ -74,6 +75,10 @@ def _validate(args: argparse.Namespace) -> int:
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     print(f"full result: {json_path}")
+    if args.html:
+        from pipeline.validate.html import write_html
+
+        print(f"HTML report: {write_html(report, args.html, f'Validation of {args.report.name}')}")
     return EXIT_OK if report.passed else EXIT_VALIDATION_FAILED
 
 
