@@ -28,8 +28,12 @@ from truth_frames import frames_from_truth
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUTH = ROOT / "fixtures" / "toimintakertomus-2022.truth.json"
-# The one real oddity of the sample: indented activities under a non-total row.
+# The one real oddity of the sample's tables: indented activities under a non-total row.
 EXPECTED_SAMPLE_WARNINGS = {("indented_group_equals_parts", "PIDÄ KIINNI AVOPALVELUYKSIKKÖ JANNIKA", "YHTEISÖPÄIVÄT")}
+# ... and where its chapters' text disagrees with its statistics pages (the truth file's narrative_discrepancies)
+NARRATIVE_WARNINGS = {("narrative_agrees_with_table", "TURVAKOTI", "Puhelut"),
+                      ("narrative_agrees_with_table", "ERO LAPSIPERHEESSÄ -TYÖ",
+                       "Haastavat erot ja perheiden auttaminen koulutus")}
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +63,21 @@ def test_sample_passes_every_critical_check(sample_report: ValidationReport) -> 
     assert sample_report.passed, sample_report.render_text()
     assert sample_report.critical == []
     # ... and its image-only page is reported as what extraction could not read
-    assert _warnings(sample_report) == EXPECTED_SAMPLE_WARNINGS | {("extraction_issue_reported", None, None)}
+    assert _warnings(sample_report) == (EXPECTED_SAMPLE_WARNINGS | NARRATIVE_WARNINGS
+                                        | {("extraction_issue_reported", None, None)})
     image = [f for f in sample_report.warnings if f.check == "extraction_issue_reported"]
     assert [(f.page, "image" in f.found) for f in image] == [(41, True)]
+
+
+def test_sample_narrative_discrepancies_quote_both_texts_with_pages(sample_report: ValidationReport) -> None:
+    """458 calls in TURVAKOTI's chapter (p. 30) vs 453 on its statistics page (p. 35); 40 vs 46 trained."""
+    found = {(f.unit, f.page, f.expected, f.found): f.detail
+             for f in sample_report.warnings if f.check == "narrative_agrees_with_table"}
+    assert set(found) == {("TURVAKOTI", 30, 453, 458), ("ERO LAPSIPERHEESSÄ -TYÖ", 48, 46, 40)}
+    turva = found[("TURVAKOTI", 30, 453, 458)]
+    assert "p. 30:" in turva and "458 kirjattua puhelua" in turva and 'p. 35: "Puhelut 453 kpl"' in turva
+    ero = found[("ERO LAPSIPERHEESSÄ -TYÖ", 48, 46, 40)]
+    assert "osallistui 40" in ero and "p. 49:" in ero and "46 osallistujaa" in ero
     assert sample_report.checks_run == sum(len(s["expectations"]) for s in load_suites().values())
 
 
@@ -255,6 +271,9 @@ DEFECTS = [
      "units", "unit_year_is_report_year", "critical", TURVA, None),
     ("funding-total-removed", drop_figure(MIES, "Tuotot yhteensä"),
      "units", "funding_total_present", "critical", MIES, None),
+    # narrative against tables: the chapter says 3 volunteers
+    ("narrative-disagrees", set_figure(ENSI, "Vapaaehtoisia", "value", 4.0),
+     "narrative", "narrative_agrees_with_table", "warning", ENSI, "Vapaaehtoisia"),
     # what extraction could not read
     ("title-without-figures", add_issue(ExtractionIssue(12, "title_without_figures", "critical",
                                                         "statistics title with no readable figures", "UUSI YKSIKKÖ")),
@@ -305,7 +324,7 @@ def test_report_renders_one_line_per_failure(extraction: Extraction) -> None:
     lines = report.render_text().splitlines()
     assert len(lines) == len(report.failures) + 1
     assert "ENSIKOTI, p. 14, 'Käyttöaste': expected between 0 and 100, found 120" in lines[0]
-    assert lines[-1].startswith("Validation FAILED: 1 critical, 2 warning")  # + the sample's image page
+    assert lines[-1].startswith("Validation FAILED: 1 critical, 4 warning")  # + the sample's image page, 2 narrative
     data = json.loads(json.dumps(report.to_dict()))
     assert data["passed"] is False and data["summary"]["critical"] == 1
     failure = data["failures"][0]

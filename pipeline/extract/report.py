@@ -31,6 +31,8 @@ class Extraction:
     municipalities: pd.DataFrame
     image_pages: list[int] = field(default_factory=list)
     issues: list[ExtractionIssue] = field(default_factory=list)
+    # (page, plain text) of the pages without figures: evidence validation checks the tables against
+    narrative_pages: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def units(self) -> list[str]:
@@ -99,6 +101,8 @@ def extract_report(path: str | Path) -> Extraction:
             for u in units for name in u.municipalities]),
         image_pages=image_pages,
         issues=issues,
+        narrative_pages=[(scan.number, scan.text) for scan in scans
+                         if scan.has_text_layer and scan.number not in set(wanted)],
     )
 
 

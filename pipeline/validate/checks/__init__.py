@@ -17,15 +17,16 @@ import pandas as pd
 from pipeline.validate.checks.common import cents, conform
 from pipeline.validate.checks.finance import finance_identity
 from pipeline.validate.checks.municipalities import municipality_counts
+from pipeline.validate.checks.narrative import narrative_statements
 from pipeline.validate.checks.sums import SUM_BASES, SUM_COLUMNS, sum_checks
 from pipeline.validate.checks.units import unit_pages
 from pipeline.validate.checks.values import figure_values
 from pipeline.validate.vocabulary import ValidationVocabulary, validation_vocabulary
 
-CHECK_TABLES = ("figure_values", "sums", "municipality_counts", "finance_identity", "units")
+CHECK_TABLES = ("figure_values", "sums", "municipality_counts", "finance_identity", "units", "narrative")
 
 __all__ = ["CHECK_TABLES", "SUM_BASES", "SUM_COLUMNS", "cents", "check_tables", "figure_values",
-           "finance_identity", "municipality_counts", "sum_checks", "unit_pages"]
+           "finance_identity", "municipality_counts", "narrative_statements", "sum_checks", "unit_pages"]
 
 
 def check_tables(extraction: Any, vocab: ValidationVocabulary | None = None) -> dict[str, pd.DataFrame]:
@@ -40,4 +41,6 @@ def check_tables(extraction: Any, vocab: ValidationVocabulary | None = None) -> 
         "municipality_counts": municipality_counts(figures, municipalities, vocab),
         "finance_identity": finance_identity(finance, extraction.report_year, vocab),
         "units": unit_pages(figures, vocab),
+        "narrative": narrative_statements(figures, list(getattr(extraction, "narrative_pages", None) or []),
+                                          extraction.report_year, vocab),
     }
