@@ -17,7 +17,8 @@ from typing import Any
 
 from pipeline.validate.preconditions import PRECONDITIONS
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+# In a checkout a link to expectations/ at the repository root; in the wheel, the suites themselves.
+EXPECTATIONS_DIR = Path(__file__).resolve().parent / "expectations"
 SEVERITIES = ("critical", "warning")
 
 
