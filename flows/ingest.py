@@ -110,11 +110,17 @@ def extract(pdf_path: str, sha256: str) -> Any:
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate(extraction: Any, data_docs_dir: str | None = None) -> tuple[dict[str, Any], str]:
-    """(summary, text) of `pipeline.validate.validate_extraction`: plain data that pickles."""
-    from pipeline.validate.run import validate_extraction
+def validate(extraction: Any, data_docs_dir: str | None = None, warehouse: str | None = None) -> tuple[dict[str, Any], str]:
+    """(summary, text) of `pipeline.validate.validate_extraction`: plain data that pickles.
 
-    report = validate_extraction(extraction, data_docs_dir=Path(data_docs_dir) if data_docs_dir else None)
+    With a warehouse, this year's unit metrics are also compared with the latest earlier year's there.
+    """
+    from pipeline.validate.run import validate_extraction
+    from pipeline.validate.year_over_year import previous_year_metrics
+
+    previous = previous_year_metrics(warehouse, int(extraction.report_year)) if warehouse else None
+    report = validate_extraction(extraction, data_docs_dir=Path(data_docs_dir) if data_docs_dir else None,
+                                 previous_metrics=previous)
     return summarize_validation(report), report.render_text()
 
 
@@ -187,9 +193,9 @@ def prepare_report(pdf_path: str, cache_dir: str) -> Prepared:
     return prepare(pdf_path, _prepare_steps(cache_dir))
 
 
-def _validate(p: Prepared, data_docs_dir: str | None) -> Prepared:
+def _validate(p: Prepared, data_docs_dir: str | None, warehouse: str | None = None) -> Prepared:
     """The `validate` task on a prepared report, in the flow's process (GX is imported once)."""
-    return validated(p, lambda extraction: validate(extraction, data_docs_dir))
+    return validated(p, lambda extraction: validate(extraction, data_docs_dir, warehouse))
 
 
 def _artifacts(p: Prepared, status: str) -> None:
@@ -231,7 +237,8 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
     """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input)."""
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
-    prepared = _validate(prepare(str(pdf_path), _prepare_steps(cache)), str(data_docs_dir) if data_docs_dir else None)
+    prepared = _validate(prepare(str(pdf_path), _prepare_steps(cache)), str(data_docs_dir) if data_docs_dir else None,
+                         str(wh))
     return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir))
 
 
@@ -251,7 +258,7 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
             p = future.result()
         except Exception as exc:  # noqa: BLE001 - the worker itself failed; an error outcome like any other
             p = failed_before_prepared(futures[future], exc)
-        prepared.append(_validate(p, docs))
+        prepared.append(_validate(p, docs, str(wh)))
     targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir)
     return [_finish(p, targets) for p in in_load_order(prepared)]
 

@@ -322,7 +322,9 @@ def test_report_renders_one_line_per_failure(extraction: Extraction) -> None:
     set_figure(ENSI, "Käyttöaste", "value", 120.0)(broken)
     report = validate_extraction(broken)
     lines = report.render_text().splitlines()
-    assert len(lines) == len(report.failures) + 1
+    # one line per failure, one per check not applicable here (no earlier year), the summary
+    assert len(lines) == len(report.failures) + len(report.not_applicable) + 1
+    assert sum(line.startswith("N/A") for line in lines) == len(report.not_applicable) == 3
     assert "ENSIKOTI, p. 14, 'Käyttöaste': expected between 0 and 100, found 120" in lines[0]
     assert lines[-1].startswith("Validation FAILED: 1 critical, 4 warning")  # + the sample's image page, 2 narrative
     data = json.loads(json.dumps(report.to_dict()))

@@ -27,27 +27,38 @@ from pipeline.validate.report import (
     sort_failures,
 )
 from pipeline.validate.suites import load_suites
+from pipeline.validate.year_over_year import compare_years, current_metrics
 
 __all__ = ["Failure", "ValidationReport", "validate_extraction", "validation_frames"]
 
 RAW_TABLES = ("figures", "finance_summary", "municipalities", "extraction_issues")
 
 
-def validation_frames(extraction: Any) -> dict[str, pd.DataFrame]:
-    """The extracted tables plus the derived check tables, keyed by suite name."""
+def validation_frames(extraction: Any, previous_metrics: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The extracted tables plus the derived check tables, keyed by suite name.
+
+    `previous_metrics`: the previous year's unit_metrics rows from the warehouse, if any.
+    """
     # GX reports offending rows by index: make it unique so each maps back to one row.
     frames = {name: getattr(extraction, name).reset_index(drop=True) for name in RAW_TABLES}
     frames.update(check_tables(extraction))
+    frames["year_over_year"] = compare_years(current_metrics(extraction) if previous_metrics is not None
+                                             else None, previous_metrics)
     return frames
 
 
 def validate_extraction(extraction: Any, data_docs_dir: Path | None = None, *,
-                        expectations_dir: Path | None = None) -> ValidationReport:
-    """Run every suite on the extraction's tables; build GX Data Docs when a folder is given."""
+                        expectations_dir: Path | None = None,
+                        previous_metrics: pd.DataFrame | None = None) -> ValidationReport:
+    """Run every suite on the extraction's tables; build GX Data Docs when a folder is given.
+
+    With `previous_metrics` (see `year_over_year.previous_year_metrics`) this year's unit
+    metrics are also compared with the previous year's (warnings only).
+    """
     from pipeline.validate.gx import run_suites  # GX import is slow: only when validating
 
     suites = load_suites(expectations_dir)
-    frames = validation_frames(extraction)
+    frames = validation_frames(extraction, previous_metrics)
     runnable, skipped = applicable_suites(suites, frames)  # preconditions first: absent inputs never fail
     results, index = run_suites(frames, runnable, Path(data_docs_dir) if data_docs_dir else None)
     failures: list[Failure] = []

@@ -1,0 +1,128 @@
+"""Year against year: this report's canonical unit metrics against the previous year's in the warehouse.
+
+A unit that disappeared or appeared, a metric that changed by more than a factor (default
+×3, `validation_vocabulary.json: year_over_year.max_factor`) and a value that changed sign
+are what a reader comparing two annual reports would ask about. They are warnings, never
+critical: units are founded and closed, and a year can really be exceptional.
+
+`compare_years` is pure (two frames in, a check table out); `previous_year_metrics` reads
+the warehouse (read-only, DuckDB) and returns nothing when there is no earlier year.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.cells import show_number, text_or_none
+from pipeline.data import load_json
+from pipeline.validate.checks.common import COMPARE_COLUMNS, ID_COLUMNS, as_year, finish, num
+
+YEAR_COLUMNS = ID_COLUMNS + ["metric", "previous_year", "presence", "jump", "sign"] + COMPARE_COLUMNS
+METRIC_COLUMNS = ["report_year", "unit", "metric", "value", "uom", "label", "page", "row"]
+
+
+def default_max_factor() -> float:
+    return float(load_json("validation_vocabulary.json")["year_over_year"]["max_factor"])
+
+
+def _empty() -> pd.DataFrame:
+    return finish([], YEAR_COLUMNS)
+
+
+def _factor(previous: float, current: float) -> float | None:
+    """How many times larger the larger of two same-signed non-zero values is; None if not comparable."""
+    if any(math.isnan(v) for v in (previous, current)) or previous == 0 or current == 0 or previous * current < 0:
+        return None
+    return max(abs(current / previous), abs(previous / current))
+
+
+def compare_years(current: pd.DataFrame, previous: pd.DataFrame | None,
+                  max_factor: float | None = None) -> pd.DataFrame:
+    """One row per unit that appeared or disappeared and per metric both years print.
+
+    `current` and `previous` are unit_metrics rows (report_year, unit, metric, value, uom,
+    label, page, row) of this report and of the latest earlier year. Columns `presence`,
+    `jump` and `sign` are empty unless the row is something to warn about.
+    """
+    if previous is None or previous.empty or current is None or current.empty:
+        return _empty()
+    factor_limit = max_factor if max_factor is not None else default_max_factor()
+    year = as_year(current["report_year"].dropna().iloc[0])
+    before = as_year(previous["report_year"].dropna().max())
+    previous = previous[previous["report_year"] == before]
+    now_units = list(dict.fromkeys(current["unit"].dropna()))
+    then_units = list(dict.fromkeys(previous["unit"].dropna()))
+    rows: list[dict[str, Any]] = []
+    for unit in then_units:
+        if unit not in now_units:
+            rows.append(_presence_row(year, before, unit, None, "disappeared",
+                                      f"{unit} reported in {before}, not in {year}"))
+    for unit in now_units:
+        if unit not in then_units:
+            page = pd.to_numeric(current.loc[current["unit"] == unit, "page"], errors="coerce").min()
+            rows.append(_presence_row(year, before, unit, page, "appeared", f"{unit} is new in {year} (not in {before})"))
+    then = {(r["unit"], r["metric"]): r for r in previous.to_dict("records")}
+    for rec in current.to_dict("records"):
+        old = then.get((rec["unit"], rec["metric"]))
+        if old is not None:
+            rows.append(_metric_row(year, before, rec, old, factor_limit))
+    return finish(rows, YEAR_COLUMNS)
+
+
+def _presence_row(year: int | None, before: int | None, unit: str, page: Any, change: str, detail: str) -> dict:
+    return {"report_year": year, "unit": unit, "page": None if page is None or pd.isna(page) else int(page),
+            "row": None, "label": None, "metric": None, "previous_year": before, "presence": change,
+            "jump": None, "sign": None, "expected": None, "found": None, "detail": detail}
+
+
+def _metric_row(year: int | None, before: int | None, rec: dict, old: dict, factor_limit: float) -> dict:
+    now_value, old_value = num(rec.get("value")), num(old.get("value"))
+    factor = _factor(old_value, now_value)
+    uom = text_or_none(rec.get("uom")) or ""
+    jump = f"×{factor:.1f} (more than ×{show_number(factor_limit)})" if factor and factor > factor_limit else None
+    sign = "changed sign" if now_value * old_value < 0 else None
+    return {"report_year": year, "unit": rec.get("unit"), "page": rec.get("page"), "row": rec.get("row"),
+            "label": rec.get("label"), "metric": rec.get("metric"), "previous_year": before, "presence": None,
+            "jump": jump, "sign": sign, "expected": old_value, "found": now_value,
+            "detail": f"{rec.get('metric')}: {show_number(old_value)} {uom} in {before}, "
+                      f"{show_number(now_value)} {uom} in {year}" + (f", {jump}" if jump else "")
+                      + (f", {sign}" if sign else "")}
+
+
+def previous_year_metrics(warehouse: str | Path | None, report_year: int) -> pd.DataFrame | None:
+    """The latest earlier year's unit_metrics in the DuckDB warehouse; None when there is none.
+
+    A warehouse that cannot be read (missing, locked, older schema) is 'no earlier year':
+    the comparison is then not applicable, never a reason to stop an ingestion.
+    """
+    if warehouse is None or not Path(warehouse).is_file():
+        return None
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        frame = con.execute(
+            f"SELECT {', '.join(METRIC_COLUMNS)} FROM unit_metrics WHERE report_year = "
+            "(SELECT max(report_year) FROM unit_metrics WHERE report_year < ?)", [int(report_year)]).df()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return frame if not frame.empty else None
+
+
+def current_metrics(extraction: Any) -> pd.DataFrame:
+    """This report's canonical unit metrics, the way the warehouse will store them."""
+    from pipeline.load.derive import unit_metrics
+    from pipeline.load.schema import conform, warehouse_specs
+
+    figures = conform(extraction.figures, warehouse_specs()["figures"])
+    metrics, _, _ = unit_metrics(figures)
+    return metrics
