@@ -303,10 +303,66 @@ def test_defect_is_caught(extraction: Extraction, name: str, mutate: Callable, s
     assert report.passed is (severity == "warning" and name not in ALSO_CRITICAL), report.render_text()
 
 
+def _previous_year(extraction: Extraction, change: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """The sample's own unit metrics as last year's warehouse rows, changed by `change`."""
+    from pipeline.validate.year_over_year import current_metrics
+
+    return change(current_metrics(extraction).assign(report_year=2021))
+
+
+def _scale(metric: str, factor: float) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        df.loc[df["metric"] == metric, "value"] = df.loc[df["metric"] == metric, "value"] * factor
+        return df
+    return change
+
+
+# (id, change to last year's rows, check, unit) of the warning this year's report must get.
+YEAR_DEFECTS = [
+    ("unit-gone", lambda d: pd.concat([d, d[d["unit"] == ENSI].assign(unit="SULJETTU YKSIKKÖ")]),
+     "unit_in_both_years", "SULJETTU YKSIKKÖ"),
+    ("unit-new", lambda d: d[d["unit"] != MIES], "unit_in_both_years", MIES),
+    ("clients-quadrupled", _scale("clients_total", 0.25), "metric_within_factor", ENSI),
+    ("income-changed-sign", _scale("total_income_eur", -1), "total_keeps_sign", TURVA),
+]
+
+
+@pytest.mark.parametrize("name, change, check, unit", YEAR_DEFECTS, ids=[d[0] for d in YEAR_DEFECTS])
+def test_year_against_year_warns(extraction: Extraction, name: str, change: Callable, check: str, unit: str) -> None:
+    report = validate_extraction(extraction, previous_metrics=_previous_year(extraction, change))
+    hits = [f for f in report.failures if f.table == "year_over_year" and f.check == check]
+    assert {f.severity for f in hits} == {"warning"} and unit in {f.unit for f in hits}, report.render_text()
+    assert report.passed  # never critical
+    assert {f.check for f in report.failures if f.table == "year_over_year"} == {check}
+
+
+def test_same_metrics_as_last_year_raise_nothing(extraction: Extraction) -> None:
+    report = validate_extraction(extraction, previous_metrics=_previous_year(extraction, lambda d: d))
+    assert not [f for f in report.failures if f.table == "year_over_year"]
+    assert not [n for n in report.not_applicable if n.table == "year_over_year"]
+    assert report.results["year_over_year"]["statistics"]["evaluated_expectations"] == 3
+
+
 def test_every_expectation_has_a_defect_test() -> None:
     suites = load_suites()
     declared = {(name, e["meta"]["check"]) for name, s in suites.items() for e in s["expectations"]}
-    assert declared == {(d[2], d[3]) for d in DEFECTS}
+    assert declared == {(d[2], d[3]) for d in DEFECTS} | {("year_over_year", d[2]) for d in YEAR_DEFECTS}
+
+
+def test_cli_writes_an_offline_html_report(tmp_path: Path) -> None:
+    from etk_report.cli import main
+
+    sample = ROOT / "fixtures" / "toimintakertomus-2022.pdf"
+    code = main(["validate", str(sample), "--json", str(tmp_path / "v.json"), "--html", str(tmp_path / "v.html")])
+    assert code == 0
+    page = (tmp_path / "v.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "PASSED" in page and "not applicable" in page
+    assert "458 kirjattua puhelua" in page and "funding_total_present" in page
+    assert "http" not in page and "<script" not in page and "<link" not in page  # readable with no network
+    data = json.loads((tmp_path / "v.json").read_text(encoding="utf-8"))
+    statuses = {c["check"]: c["status"] for c in data["checks"]}
+    assert statuses["narrative_agrees_with_table"] == "warning" and statuses["unit_in_both_years"] == "not_applicable"
+    assert statuses["finance_identity"] == "passed"
 
 
 def test_cent_rounding_tolerates_float_noise(extraction: Extraction) -> None:
