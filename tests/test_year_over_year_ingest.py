@@ -1,0 +1,33 @@
+"""Year against year through the real ingest flow: the second year's report is compared with
+the first one already in the warehouse, and the warnings reach the outcome, its JSON summary
+and the validation artifact's text, without blocking the load."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SAMPLE_PDF
+from flows.ingest import ingest_report
+from pdf_factory import small_report
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def test_second_year_is_compared_with_the_first(tmp_path):
+    warehouse, cache = tmp_path / "etk.duckdb", tmp_path / "cache"
+    first = ingest_report(small_report(tmp_path / "toimintakertomus-2021.pdf", year=2021),
+                          warehouse=warehouse, cache_dir=cache)
+    assert first.status == "loaded", first.summary()
+    assert "WARNING  unit_in_both_years" not in first.validation_text
+    assert "N/A      unit_in_both_years" in first.validation_text  # no earlier year: not applicable
+
+    second = ingest_report(SAMPLE_PDF, warehouse=warehouse, cache_dir=cache)
+    assert second.status == "loaded", second.summary()  # warnings never block loading
+    text = second.validation_text
+    # the sample has seven units the 2021 report did not have; ENSIKOTI and TURVAKOTI are in both
+    assert "WARNING  unit_in_both_years: BABY BLUES VAUVAPERHETYÖ" in text and "is new in 2022 (not in 2021)" in text
+    assert "unit_in_both_years: ENSIKOTI" not in text and "N/A      unit_in_both_years" not in text
+    summary = json.dumps(second.validation, ensure_ascii=False)
+    assert "unit_in_both_years" in summary and second.validation["passed"] is True
