@@ -68,6 +68,12 @@ def test_municipality_count_and_its_not_applicable_case() -> None:
     figs = figures(("A", 3, 1, None, None, "Asiakaskuntia", 3.0, "kpl"))
     df = municipality_counts(figs, municipalities("A", "Lahti", "Hollola"), VOCAB)
     assert (df.iloc[0].expected, df.iloc[0].found) == (3.0, 2.0)
+    # a unit that prints a count but lists nobody, in a report where others list: that row only
+    two = figures(("A", 3, 1, None, None, "Asiakaskuntia", 3.0, "kpl"), ("B", 4, 1, None, None, "Kuntia", 5.0, "kpl"))
+    rows = municipality_counts(two, municipalities("A", "Lahti", "Hollola", "Orimattila"), VOCAB)
+    na = rows_not_applicable({"municipality_counts": load_suites()["municipality_counts"]}, {"municipality_counts": rows})
+    assert [(n.check, n.unit, n.scope) for n in na] == [("municipality_count_matches", "B", "row")]
+    assert pd.isna(rows["found"].tolist()[1])  # so GX skips it
     suites = {"municipality_counts": load_suites()["municipality_counts"]}
     frames = {"municipality_counts": municipality_counts(figs, municipalities("A"), VOCAB),
               "municipalities": municipalities("A")}

@@ -1,4 +1,8 @@
-"""The printed number of client municipalities against the names listed, per unit."""
+"""The printed number of client municipalities against the names listed, per unit.
+
+A unit that prints a count but lists no names has nothing to count against: its row is
+not applicable (`has_list` False, `found` empty), never a failure.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,10 @@ def municipality_counts(figures: pd.DataFrame, municipalities: pd.DataFrame,
         names = listed.get(key, [])
         rows.append({"report_year": key[0], "unit": key[1], "page": rec.get("page", pages.get(key)),
                      "row": rec.get("row"), "label": rec.get("label"),
-                     "expected": num(rec.get("value")), "found": len(names),
+                     "has_list": bool(names),
+                     "not_applicable": None if names else "the unit prints a count but lists no municipalities",
+                     "expected": num(rec.get("value")), "found": len(names) if names else None,
                      "detail": f"{len(names)} listed: {', '.join(names)}" if names else "none listed"})
-    return finish(rows, ID_COLUMNS + COMPARE_COLUMNS)
+    df = finish(rows, ID_COLUMNS + ["has_list", "not_applicable"] + COMPARE_COLUMNS)
+    df["has_list"] = df["has_list"].astype(bool)
+    return df
