@@ -138,15 +138,16 @@ def test_chapters_end_at_their_statistics_page() -> None:
 
 
 @pytest.mark.parametrize("text, found", [
-    (f"Päivystyspuhelimeen tuli v. {Y} yhteensä 458 kirjattua puhelua.", 458.0),
-    (f"Päivystyspuhelimeen tuli v. {Y} yhteensä 453 kirjattua puhelua.", 453.0),      # agrees: a row that passes
-    ("Päivystyspuhelimeen tuli v. 2021 yhteensä 458 kirjattua puhelua.", None),      # another year
-    (f"Tavoitteena on vuonna {Y} yhteensä 600 puhelua.", None),                      # a target
-    (f"Vuoden aikana tuli yhteensä 458 puhelua, joista 211 neuvontapuheluita.", 458.0),  # 211 is a part
-    ("Päivystyspuhelimeen tuli 458 kirjattua puhelua.", None),                      # not said to be the year's
+    (f"Turvakodin päivystyspuhelimeen tuli v. {Y} yhteensä 458 kirjattua puhelua.", 458.0),
+    (f"Turvakodin päivystyspuhelimeen tuli v. {Y} yhteensä 453 kirjattua puhelua.", 453.0),  # agrees: passes
+    ("Turvakodin päivystyspuhelimeen tuli v. 2021 yhteensä 458 kirjattua puhelua.", None),  # another year
+    (f"Turvakodin tavoitteena on vuonna {Y} yhteensä 600 puhelua.", None),                  # a target
+    ("Turvakotiin tuli vuoden aikana yhteensä 458 puhelua, joista 211 neuvontapuheluita.", 458.0),  # 211: a part
+    ("Turvakodin päivystyspuhelimeen tuli 458 kirjattua puhelua.", None),          # not said to be the year's
+    (f"Päivystyspuhelimeen tuli v. {Y} yhteensä 458 kirjattua puhelua.", None),    # chapter never names its unit
 ])
 def test_narrative_statements(text: str, found: float | None) -> None:
-    figs = figures(("T", 5, 1, None, None, "Puhelut", 453.0, "kpl"))
+    figs = figures(("TURVAKOTI", 5, 1, None, None, "Puhelut", 453.0, "kpl"))
     df = narrative_statements(figs, [(4, text)], Y, VOCAB)
     assert df["found"].tolist() == ([found] if found is not None else [])
     if found is not None:

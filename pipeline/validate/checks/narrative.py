@@ -10,12 +10,13 @@ warning, never critical: text is evidence, not truth. All wording cues live in
 `validation_vocabulary.json` (`narrative`).
 
 A unit's chapter is taken to be the narrative pages after the previous statistics page up to
-its own (statistics pages close their chapters); statistics pages themselves are not
-narrative. One row per narrative statement matched to a figure, agreeing or not.
+its own (statistics pages close their chapters), and only when that text names the unit;
+statistics pages themselves are not narrative. One row per narrative statement matched to a figure, agreeing or not.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -46,6 +47,12 @@ class NarrativeCues:
     other_quantity: tuple[str, ...]
     part_of: tuple[str, ...]
     label_stopwords: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a cue list: each cue at the start of a word ('tavoit' finds 'tavoitteena')."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)) + ")")
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +87,7 @@ def words(text: str) -> list[str]:
     return [w.casefold().strip(".:") or w for w in _WORD.findall(text)]
 
 
+@lru_cache(maxsize=65536)
 def stems_match(a: str, b: str, length: int, max_ending: int = 5) -> bool:
     """Finnish inflects endings: 'puhelua' ~ 'puhelut', 'osallistui' ~ 'osallistujaa', 'erot' ~ 'erotilanteet';
     but a compound is another word: 'mieskavereita' is not 'mieskaverikurssit'."""
@@ -104,9 +112,8 @@ def _number(match: re.Match[str]) -> float:
 
 def mentions(sentence: str, report_year: int, cues: NarrativeCues) -> list[Mention]:
     """Numbers that may state a yearly total: not years, not after a part cue or an approximation."""
-    folded = sentence.casefold()
-    part_at = min((m.start() for cue in cues.part_of for m in re.finditer(rf"(?<!\w){re.escape(cue)}(?!\w)", folded)),
-                  default=len(sentence))
+    part = re.search(r"(?<!\w)(?:" + "|".join(map(re.escape, cues.part_of)) + r")(?!\w)", sentence.casefold())
+    part_at = part.start() if part else len(sentence)
     out = []
     for match in _NUMBER.finditer(sentence):
         value = _number(match)
@@ -130,12 +137,9 @@ def _years(sentence: str) -> set[int]:
 
 def _about_other_thing(context: str, report_year: int, cues: NarrativeCues) -> bool:
     """Another year, a target, a capacity or an estimate: not a statement of this year's figure."""
-    folded = context.casefold()
     if _years(context) - {report_year}:
         return True
-    context_words = words(folded)
-    return any((" " in cue and cue in folded) or any(w.startswith(cue) for w in context_words)
-               for cue in cues.other_quantity)
+    return _cue_pattern(cues.other_quantity).search(context.casefold()) is not None
 
 
 def _whole_year(context: str, report_year: int, cues: NarrativeCues) -> bool:
@@ -185,6 +189,13 @@ def chapter_pages(stat_pages: dict[str, int], narrative_pages: Iterable[int]) ->
     return chapters
 
 
+def _mentions_unit(unit: str, chapter: list[str], cues: NarrativeCues) -> bool:
+    """Whether the chapter names its unit: a word of the unit's name, inflected ('Turvakodin' for TURVAKOTI)."""
+    name = [w for w in words(unit) if len(w) >= 4]
+    text = {w for page in chapter for w in words(clean_text(page)) if len(w) >= 4}
+    return any(stems_match(n, w, cues.stem_length, cues.max_ending) for n in name for w in text)
+
+
 def narrative_statements(figures: pd.DataFrame, narrative: list[tuple[int, str]], report_year: int,
                          vocab: ValidationVocabulary, cues: NarrativeCues | None = None) -> pd.DataFrame:
     """One row per narrative number matched to exactly one figure of its unit: printed (expected)
@@ -195,10 +206,14 @@ def narrative_statements(figures: pd.DataFrame, narrative: list[tuple[int, str]]
     if figures.empty or not texts:
         return finish(rows, NARRATIVE_COLUMNS)
     year = as_year(report_year)
-    pages_known = figures[pd.to_numeric(figures["page"], errors="coerce").notna()]  # a lost page is another check's
-    by_unit = {unit: group.to_dict("records") for unit, group in pages_known.groupby("unit", sort=False)}
+    by_unit: dict[str, list[dict]] = {}
+    for rec in figures[["unit", "page", "row", "label", "value", "uom"]].to_dict("records"):
+        if not math.isnan(num(rec.get("page"))) and text_or_none(rec.get("unit")):  # a lost page is another check's
+            by_unit.setdefault(rec["unit"], []).append(rec)
     stat_pages = {unit: int(min(num(r.get("page")) for r in recs)) for unit, recs in by_unit.items()}
     for unit, pages in chapter_pages(stat_pages, texts).items():
+        if not _mentions_unit(unit, [texts[page] for page in pages], cues):
+            continue  # a chapter that never names its unit may be another unit's: precision first
         for page in pages:
             said = sentences(texts[page])
             for i, sentence in enumerate(said):
