@@ -47,7 +47,7 @@ PRECONDITIONS: dict[str, Precondition] = {p.name: p for p in (
     Precondition("finance_summary", _has_rows("finance_summary"),
                  "the report has no finance summary"),
     Precondition("previous_year", _has_rows("year_over_year"),
-                 "the warehouse holds no earlier year of this report's units"),
+                 "no earlier year to compare with (ingest reads it from the warehouse; it holds none)"),
     Precondition("narrative_statements", _has_rows("narrative"),
                  "no sentence of the units' chapters clearly states a figure of their statistics pages"),
 )}
