@@ -28,7 +28,7 @@ th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-alig
 th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
 .status{font-weight:600;white-space:nowrap}.status.passed{color:#1a7f37}.status.failed{color:#cf222e}
 .status.warning{color:#9a6700}.status.not_applicable{color:#57606a}
-.muted{color:#57606a}
+.muted{color:#57606a}td.note{min-width:14rem}
 """
 
 
@@ -49,7 +49,7 @@ def _checks_section(report: ValidationReport) -> str:
         note = c.reason or (f"{c.not_applicable} unit(s)/page(s) not applicable" if c.not_applicable else "")
         rows.append("<tr>" + _cell(c.check) + _cell(c.table) + _cell(c.severity)
                     + f'<td class="status {escape(c.status)}">{escape(STATUS_TEXT.get(c.status, c.status))}</td>'
-                    + _cell(c.failures or "", "num") + _cell(c.purpose) + _cell(note, "muted") + "</tr>")
+                    + _cell(c.failures or "", "num") + _cell(c.purpose) + _cell(note, "muted note") + "</tr>")
     return _table(("check", "table", "severity", "status", "failures", "purpose", "note"), rows)
 
 
