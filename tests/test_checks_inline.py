@@ -154,6 +154,12 @@ def test_narrative_statements(text: str, found: float | None) -> None:
         assert df.iloc[0].page == 4 and df.iloc[0].table_page == 5 and "p. 4:" in df.iloc[0].detail
 
 
+def test_narrative_work_is_bounded_on_hostile_text() -> None:
+    figs = figures(("TURVAKOTI", 5, 1, None, None, "Puhelut", 453.0, "kpl"))
+    endless = "Turvakodin puhelut v. 2023 yhteensä " + " ".join(["458 puhelua"] * 50_000) + "."
+    assert narrative_statements(figs, [(4, endless)], Y, VOCAB).empty  # skipped, not crunched
+
+
 def test_narrative_not_applicable_without_text() -> None:
     df = narrative_statements(figures(("T", 5, 1, None, None, "Puhelut", 453.0, "kpl")), [], Y, VOCAB)
     assert df.empty and not PRECONDITIONS["narrative_statements"].holds({"narrative": df}, "narrative")

@@ -47,6 +47,7 @@ class NarrativeCues:
     other_quantity: tuple[str, ...]
     part_of: tuple[str, ...]
     label_stopwords: frozenset[str]
+    max_sentence_chars: int = 600
 
 
 @lru_cache(maxsize=4)
@@ -60,7 +61,8 @@ def narrative_cues() -> NarrativeCues:
     raw = load_json("validation_vocabulary.json")["narrative"]
     fold = lambda words: tuple(w.casefold() for w in words)  # noqa: E731
     return NarrativeCues(int(raw["stem_length"]), int(raw["max_ending"]), int(raw["near_words"]), fold(raw["whole_year"]),
-                         fold(raw["other_quantity"]), fold(raw["part_of"]), frozenset(fold(raw["label_stopwords"])))
+                         fold(raw["other_quantity"]), fold(raw["part_of"]), frozenset(fold(raw["label_stopwords"])),
+                         int(raw["max_sentence_chars"]))
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,9 @@ def narrative_statements(figures: pd.DataFrame, narrative: list[tuple[int, str]]
         for page in pages:
             said = sentences(texts[page])
             for i, sentence in enumerate(said):
-                context = (said[i - 1] + " " if i else "") + sentence
+                if len(sentence) > cues.max_sentence_chars:
+                    continue  # not a sentence a person wrote: bounded work on hostile text
+                context = (said[i - 1][-cues.max_sentence_chars:] + " " if i else "") + sentence
                 if _about_other_thing(sentence, year, cues) or not _whole_year(context, year, cues):
                     continue
                 context_words = words(context)
