@@ -27,6 +27,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from statistics import median
 
+from pipeline.data import load_json
 from pipeline.errors import EnvironmentProblem
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
 from pipeline.extract.pages import Word
@@ -53,15 +54,18 @@ class OcrSettings:
     ascent: float = 0.8
     descent: float = 0.2
     max_skew_deg: float = 3.0      # a larger median baseline slope is not trusted as a page rotation
-    psm: int = 3                   # Tesseract page segmentation: automatic
+    # Tesseract page segmentation: 6 = one uniform block of text. Lines are grouped again by
+    # `group_lines` anyway, and on tables it loses fewer cells than automatic layout (3), which
+    # dropped whole right-hand columns of some test pages.
+    psm: int = 6
+    # Two OCR words closer than this fraction of the font size are one word OCR split (`To imintalukuja`).
+    inner_gap: float = 0.12
 
 
 SETTINGS = OcrSettings()
 OCR_MODES = ("auto", "off", "force")
-# A dash that is alone on its line segment: Tesseract's reading of a leader or a rule, not a figure.
-_LONE_DASHES = {"—", "–", "_", "|", "‒", "―"}
 # `23hlö`: a number whose space to its unit of measure was lost.
-_NUMBER_GLUED_TO_UNIT = re.compile(r"^(?P<num>\d[\d\u00a0 ]*(?:,\d+)?)(?P<uom>[A-Za-zÅÄÖåäö€%]+\.?)$")
+_NUMBER_GLUED_TO_UNIT = re.compile(r"^(?P<num>\d[\d\u00a0 ]*(?:[,;]\d+)?)(?P<uom>[A-Za-zÅÄÖåäö€%]+\.?)$")
 
 
 # -- is OCR possible here --------------------------------------------------------------------------
@@ -233,12 +237,12 @@ def page_skew(words: list[OcrWord], settings: OcrSettings = SETTINGS) -> float:
 
 
 def to_words(ocr_words: list[OcrWord], dpi: float, settings: OcrSettings = SETTINGS) -> list[Word]:
-    """PDF-point `Word`s on their line's baseline, page rotation undone, glued `23hlö` split, stray dashes dropped."""
+    """PDF-point `Word`s on their line's baseline, page rotation undone, OCR slips mended (`mend_line`)."""
     skew = page_skew(ocr_words, settings)
     pt = 72 / dpi
     out: list[Word] = []
     for w in ocr_words:
-        if w.text in _LONE_DASHES:
+        if _is_speck(w.text):
             continue
         size_px = w.line.x_size / settings.x_size_per_font_size
         centre = (w.x0 + w.x1) / 2
@@ -248,7 +252,63 @@ def to_words(ocr_words: list[OcrWord], dpi: float, settings: OcrSettings = SETTI
                     (base - settings.ascent * size_px) * pt, (base + settings.descent * size_px) * pt,
                     round(size_px * pt, 2), confidence=round(max(0.0, min(100.0, w.confidence)), 1))
         out.extend(split_glued_unit(word))
+    return mend_words(out, settings)
+
+
+def _is_speck(text: str) -> bool:
+    """A token only of marks that dust, rules and leaders are read as (`=`, `—`, `.`); `/` and `-` stay."""
+    return all(c in _SPECK_MARKS for c in text)
+
+
+_SPECK_MARKS = set("=~_|—―‒'`\".,:;•·^*°¦")
+
+
+def mend_words(words: list[Word], settings: OcrSettings = SETTINGS) -> list[Word]:
+    """Mend what OCR gets wrong in the spacing of words that lie next to each other, left to right.
+
+    - `To` `imintalukuja`: a title word (`ocr_title_words` in vocabulary.json) split by a gap far
+      narrower than a space is one word again;
+    - `1028` `323,76`: a thousands space OCR lost inside a grouped amount is put back (`1 028`);
+    - `653;05` is `653,05` (a comma read as a semicolon between digits).
+    """
+    out: list[Word] = []
+    for word in words:  # Tesseract's reading order: line by line, left to right
+        word = replace(word, text=_DIGIT_SEMICOLON.sub(",", word.text))
+        prev = out[-1] if out else None
+        same_line = prev is not None and abs(prev.middle - word.middle) <= 0.4 * word.size
+        gap = word.x0 - prev.x1 if same_line else None
+        if gap is not None and gap <= settings.inner_gap * word.size and _is_title_word(prev.text + word.text):
+            out[-1] = replace(prev, text=prev.text + word.text, x1=word.x1, confidence=_weaker(prev, word))
+            continue
+        if gap is not None and gap <= 0.6 * word.size and _LOST_THOUSANDS.match(prev.text) and _GROUP.match(word.text):
+            out[-1] = replace(prev, text=_with_thousands(prev.text))
+        out.append(word)
     return out
+
+
+@lru_cache(maxsize=1)
+def _title_words() -> frozenset[str]:
+    return frozenset(w.casefold() for w in load_json("vocabulary.json")["ocr_title_words"])
+
+
+def _is_title_word(text: str) -> bool:
+    return text.casefold().strip("/:.,") in _title_words()
+
+
+_DIGIT_SEMICOLON = re.compile(r"(?<=\d);(?=\d)")
+_LOST_THOUSANDS = re.compile(r"^\d{4,6}$")
+_GROUP = re.compile(r"^\d{3}(?:,\d+)?$")
+
+
+def _with_thousands(digits: str) -> str:
+    """`1028` -> `1\u00a0028`."""
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+    return "\u00a0".join(groups)
+
+
+def _weaker(a: Word, b: Word) -> float | None:
+    return None if a.confidence is None or b.confidence is None else min(a.confidence, b.confidence)
 
 
 def split_glued_unit(word: Word) -> list[Word]:
@@ -274,8 +334,8 @@ def probe_has_title(path: Path, number: int, settings: OcrSettings = SETTINGS) -
     """The cheap pass: does a low-resolution reading of the page show a statistics or finance title?"""
     image, _ = render_page(path, number, settings.probe_dpi, settings)
     text = " ".join(w.text for w in parse_hocr(run_tesseract(image, settings)))
-    vocab = vocabulary()
-    return "toimintalukuja" in text.casefold() or bool(vocab.finance_title.search(text))
+    squeezed = re.sub(r"\s+", "", text).casefold()
+    return any(word in squeezed for word in _title_words()) or bool(vocabulary().finance_title.search(text))
 
 
 # -- which image pages to read ----------------------------------------------------------------------
@@ -285,13 +345,14 @@ class OcrFailed(Exception):
 
 
 def read_image_pages(path: Path, pages: list[int], mode: str,
-                     settings: OcrSettings = SETTINGS) -> tuple[dict[int, list[Word]], list[ExtractionIssue]]:
+                     settings: OcrSettings | None = None) -> tuple[dict[int, list[Word]], list[ExtractionIssue]]:
     """Words of the image pages worth reading, and an issue for every image page not read.
 
     `auto`: a cheap low-resolution pass picks the pages that show a statistics or finance title;
     without Tesseract the pages are only named, with one line saying what to install.
     `force`: every image page gets the full pass; without Tesseract that is an environment error.
     """
+    settings = settings or SETTINGS
     problem = tesseract_problem(settings.language)
     if problem is not None:
         if mode == "force":
@@ -316,8 +377,9 @@ def _not_read(number: int, why: str = "any figures on it were not extracted") ->
 
 
 def ocr_issues(units: list, page: int, has_finance: bool = False,
-               settings: OcrSettings = SETTINGS) -> list[ExtractionIssue]:
+               settings: OcrSettings | None = None) -> list[ExtractionIssue]:
     """What a person must know about an OCR page: that it was read by OCR, and every doubtful value."""
+    settings = settings or SETTINGS
     figures = [fig for unit in units for fig in unit.figures]
     if not figures:
         if has_finance:
