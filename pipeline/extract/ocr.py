@@ -60,6 +60,8 @@ class OcrSettings:
     psm: int = 6
     # Two OCR words closer than this fraction of the font size are one word OCR split (`To imintalukuja`).
     inner_gap: float = 0.12
+    # A doubtful number (confidence below low_confidence) is read again from its crop at these scales.
+    recheck_scales: tuple[float, ...] = (0.67, 1.0, 1.5)
 
 
 SETTINGS = OcrSettings()
@@ -115,11 +117,14 @@ def render_page(path: Path, number: int, dpi: int, settings: OcrSettings = SETTI
 
 # -- Tesseract -------------------------------------------------------------------------------------
 
-def run_tesseract(image, settings: OcrSettings = SETTINGS) -> str:
+def run_tesseract(image, settings: OcrSettings = SETTINGS, psm: int | None = None, allowed: str | None = None) -> str:
     """hOCR of a PIL image: one Tesseract process, bounded in time (OcrFailed), EnvironmentProblem if absent."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    cmd = ["tesseract", "stdin", "stdout", "-l", settings.language, "--psm", str(settings.psm), "hocr"]
+    cmd = ["tesseract", "stdin", "stdout", "-l", settings.language, "--psm", str(psm or settings.psm)]
+    if allowed:
+        cmd += ["-c", f"tessedit_char_whitelist={allowed}"]
+    cmd.append("hocr")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # one thread: predictable next to other work on 2 cores
     try:
         proc = subprocess.run(cmd, input=buffer.getvalue(), capture_output=True, timeout=settings.timeout_s, env=env)
@@ -269,11 +274,11 @@ def mend_words(words: list[Word], settings: OcrSettings = SETTINGS) -> list[Word
     - `To` `imintalukuja`: a title word (`ocr_title_words` in vocabulary.json) split by a gap far
       narrower than a space is one word again;
     - `1028` `323,76`: a thousands space OCR lost inside a grouped amount is put back (`1 028`);
-    - `653;05` is `653,05` (a comma read as a semicolon between digits).
+    - `653;05`, `1028:323,76`: separators misread inside a number (`mend_number`).
     """
     out: list[Word] = []
     for word in words:  # Tesseract's reading order: line by line, left to right
-        word = replace(word, text=_DIGIT_SEMICOLON.sub(",", word.text))
+        word = replace(word, text=mend_number(word.text))
         prev = out[-1] if out else None
         same_line = prev is not None and abs(prev.middle - word.middle) <= 0.4 * word.size
         gap = word.x0 - prev.x1 if same_line else None
@@ -295,7 +300,18 @@ def _is_title_word(text: str) -> bool:
     return text.casefold().strip("/:.,") in _title_words()
 
 
-_DIGIT_SEMICOLON = re.compile(r"(?<=\d);(?=\d)")
+def mend_number(text: str) -> str:
+    """`653;05` -> `653,05`; `1028:323,76` / `1.028.323,76` -> `1 028 323,76` (NBSP): separators OCR misread."""
+    m = _MISREAD_NUMBER.match(text)
+    if m is None:
+        return text
+    whole, decimals = m.group("whole"), m.group("decimals") or ""
+    digits = re.sub(r"\D", "", whole)
+    grouped = _with_thousands(digits) if digits != whole else whole
+    return grouped + ("," + decimals[1:] if decimals else "")
+
+
+_MISREAD_NUMBER = re.compile(r"^(?P<whole>\d+(?:[.:;'\u00a0]\d{3})*)(?P<decimals>[,;]\d{1,2})?$")
 _LOST_THOUSANDS = re.compile(r"^\d{4,6}$")
 _GROUP = re.compile(r"^\d{3}(?:,\d+)?$")
 
@@ -325,9 +341,47 @@ def split_glued_unit(word: Word) -> list[Word]:
 # -- the two passes ---------------------------------------------------------------------------------
 
 def ocr_words(path: Path, number: int, settings: OcrSettings = SETTINGS) -> list[Word]:
-    """The full pass: the page at full_dpi, read by Tesseract, as parser words with confidences."""
+    """The full pass: the page at full_dpi, read by Tesseract, doubtful numbers read again, as parser words."""
     image, dpi = render_page(path, number, settings.full_dpi, settings)
-    return to_words(parse_hocr(run_tesseract(image, settings)), dpi, settings)
+    words = [second_opinion(image, w, settings) if _is_doubtful_number(w, settings) else w
+             for w in parse_hocr(run_tesseract(image, settings))]
+    return to_words(words, dpi, settings)
+
+
+_NUMBER_TEXT = re.compile(r"^[\d\s.,;\u00a0-]*\d[\d\s.,;\u00a0-]*$")
+
+
+def _is_doubtful_number(word: OcrWord, settings: OcrSettings) -> bool:
+    return word.confidence < settings.low_confidence and bool(_NUMBER_TEXT.match(word.text))
+
+
+def second_opinion(image, word: OcrWord, settings: OcrSettings = SETTINGS) -> OcrWord:
+    """Read a doubtful number again from its own crop at a few scales; keep what most readings say.
+
+    LSTM OCR can flip a digit (`77,78` -> `77,18`) at one resolution and not at another. When every
+    reading agrees, the number is confirmed (their best confidence); when they disagree, the most
+    common reading is kept with the lowest confidence of all, so it is still flagged.
+    """
+    margin = 0.4 * word.line.x_size
+    box = (max(0, int(word.x0 - margin)), max(0, int(word.y0 - margin)),
+           min(image.width, int(word.x1 + margin)), min(image.height, int(word.y1 + margin)))
+    crop = image.crop(box)
+    readings = [(word.text, word.confidence)]
+    for scale in settings.recheck_scales:
+        sized = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))))
+        try:
+            found = parse_hocr(run_tesseract(sized, settings, psm=7, allowed="0123456789,-"))
+        except OcrFailed:
+            continue
+        if found:
+            readings.append(("".join(w.text for w in found), min(w.confidence for w in found)))
+    texts = [t for t, _ in readings]
+    best = max(dict.fromkeys(texts), key=texts.count)  # ties: the first, the page's own reading
+    if texts.count(best) == len(texts):
+        confidence = max(c for _, c in readings)
+    else:
+        confidence = min(c for _, c in readings)
+    return replace(word, text=best, confidence=confidence)
 
 
 def probe_has_title(path: Path, number: int, settings: OcrSettings = SETTINGS) -> bool:
