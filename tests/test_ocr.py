@@ -138,9 +138,18 @@ def test_cli_without_tesseract_on_path(tmp_path):
     assert "tesseract-ocr-fin" in forced.stderr
 
 
+def test_a_report_without_image_pages_does_not_load_ocr(tmp_path):
+    """Cost: OCR code is imported only when a report has image pages."""
+    pdf = small_report(tmp_path / "r.pdf")
+    code = ("import sys; from pipeline.extract.report import extract_report; ex = extract_report(sys.argv[1]); "
+            "print(len(ex.figures), 'pipeline.extract.ocr' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code, str(pdf)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.stdout.split() == ["21", "False"], proc.stderr
+
+
 # -- generated pages, rasterised ------------------------------------------------------------------------
 
-SCANNED = [2, 3, 4, 5, 6]
+SCANNED = [2, 3, 4, 5]  # the four statistics pages; the finance page stays text (its OCR: test_sample_...)
 
 
 def ocr_test_pages() -> list:
