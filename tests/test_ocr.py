@@ -315,3 +315,14 @@ def test_sample_with_a_scanned_statistics_page(sample_scanned, sample_extraction
     assert not unflagged
     # page 41 holds no text at all and OCR finds no title on it: it is still named
     assert [i.kind for i in ex.issues if i.page == 41] == ["image_page"]
+
+
+@pytest.mark.parametrize("command", ["extract", "validate", "ingest"])
+def test_every_command_takes_the_ocr_option(command):
+    from etk_report.cli import _parser
+
+    extra = ["--out", "x"] if command == "extract" else []
+    assert _parser().parse_args([command, "r.pdf", *extra]).ocr == "auto"
+    assert _parser().parse_args([command, "r.pdf", *extra, "--ocr", "force"]).ocr == "force"
+    with pytest.raises(SystemExit):
+        _parser().parse_args([command, "r.pdf", *extra, "--ocr", "sometimes"])

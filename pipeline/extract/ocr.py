@@ -65,7 +65,6 @@ class OcrSettings:
 
 
 SETTINGS = OcrSettings()
-OCR_MODES = ("auto", "off", "force")
 # `23hlö`: a number whose space to its unit of measure was lost.
 _NUMBER_GLUED_TO_UNIT = re.compile(r"^(?P<num>\d[\d\u00a0 ]*(?:[,;]\d+)?)(?P<uom>[A-Za-zÅÄÖåäö€%]+\.?)$")
 
@@ -88,19 +87,16 @@ def tesseract_problem(language: str = SETTINGS.language) -> str | None:
     return None
 
 
-def check_mode(mode: str) -> str:
-    if mode not in OCR_MODES:
-        raise ValueError(f"ocr mode must be one of {', '.join(OCR_MODES)}, not {mode!r}")
-    return mode
-
-
 # -- page picture ---------------------------------------------------------------------------------
 
 def render_page(path: Path, number: int, dpi: int, settings: OcrSettings = SETTINGS):
     """The page as a grayscale PIL image at `dpi` (lowered so the picture stays under max_pixels)."""
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(str(path))
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise OcrFailed(f"cannot render ({exc})") from None
     try:
         page = doc[number - 1]
         width_pt, height_pt = page.get_size()
@@ -111,6 +107,8 @@ def render_page(path: Path, number: int, dpi: int, settings: OcrSettings = SETTI
         image = page.render(scale=scale, grayscale=True).to_pil()
         page.close()
         return image, scale * 72
+    except pdfium.PdfiumError as exc:
+        raise OcrFailed(f"cannot render ({exc})") from None
     finally:
         doc.close()
 
