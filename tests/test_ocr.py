@@ -326,3 +326,11 @@ def test_every_command_takes_the_ocr_option(command):
     assert _parser().parse_args([command, "r.pdf", *extra, "--ocr", "force"]).ocr == "force"
     with pytest.raises(SystemExit):
         _parser().parse_args([command, "r.pdf", *extra, "--ocr", "sometimes"])
+
+
+@needs_tesseract
+def test_image_pages_past_the_limit_are_named_not_read(tmp_path):
+    pdf = scanned_copy(small_report(tmp_path / "r.pdf"), tmp_path / "scan.pdf", 100, pages=[1, 3])
+    words, issues = ocr.read_image_pages(pdf, [1, 3], "auto", dataclasses.replace(ocr.SETTINGS, max_pages=1))
+    assert 3 not in words
+    assert [(i.page, i.kind, i.severity) for i in issues if i.page == 3] == [(3, "page_over_limit", "critical")]

@@ -45,6 +45,7 @@ class OcrSettings:
     probe_dpi: int = 100           # the cheap pass that only looks for a statistics / finance title
     low_confidence: float = 90.0   # an OCR value below this (0-100) is a warning naming page and label
     timeout_s: float = 120.0       # one Tesseract run; a page that takes longer is reported, not waited for
+    max_pages: int = 40            # image pages OCR'd per report; the rest are named (hostile input: bounded time)
     max_pixels: int = 60_000_000   # a page larger than this at full_dpi is rendered at a lower resolution
     # Tesseract's hOCR `x_size` of a line is about this fraction of the font size (measured: 0.78-0.84
     # on the sample's Carlito and the test pages' Vera).
@@ -411,8 +412,10 @@ def read_image_pages(path: Path, pages: list[int], mode: str,
             raise EnvironmentProblem(problem)
         return {}, [_not_read(n) for n in pages] + [ExtractionIssue(None, "ocr_unavailable", WARNING, problem)]
     words: dict[int, list[Word]] = {}
-    issues: list[ExtractionIssue] = []
-    for number in pages:
+    issues = [ExtractionIssue(n, "page_over_limit", CRITICAL, f"an image page past the first {settings.max_pages} "
+                              "OCR reads in one report; any figures on it were not extracted")
+              for n in pages[settings.max_pages:]]
+    for number in pages[:settings.max_pages]:
         try:
             if mode == "auto" and not probe_has_title(path, number, settings):
                 issues.append(_not_read(number, "OCR found no statistics or finance title on it"))
