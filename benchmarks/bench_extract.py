@@ -28,7 +28,11 @@ with timers wrapped (from here, not in the library) around scan_pages,
 pdfplumber.open, WordReader.words, group_lines and parse_statistics_page;
 "other" is the rest (finance summary, DataFrames, ...). Median per bucket.
 
-    .venv/bin/python benchmarks/bench_extract.py [--pdf PATH] [--repeat N] [--no-memory]
+OCR (issue 11): the first statistics page is replaced by a 200-dpi picture of itself; printed are
+the seconds of the cheap title probe and of the full OCR pass on that page, and extract_report on
+that copy against (b). Skipped with --no-ocr or where Tesseract is missing.
+
+    .venv/bin/python benchmarks/bench_extract.py [--pdf PATH] [--repeat N] [--no-memory] [--no-ocr]
 """
 
 from __future__ import annotations
@@ -202,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf", type=Path, default=SAMPLE, help=f"report PDF (default: {SAMPLE.relative_to(ROOT)})")
     parser.add_argument("--repeat", type=int, default=5, help="timed rounds (default: 5)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    parser.add_argument("--no-ocr", action="store_true", help="skip timing OCR of a scanned statistics page")
     parser.add_argument("--_memory-child", dest="memory_child", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     pdf = args.pdf.resolve()
@@ -255,7 +260,59 @@ def main(argv: list[str] | None = None) -> int:
         parts.append(f"{name}{calls} {buckets.get(name, 0.0):.3f}s ({100 * buckets.get(name, 0.0) / total:.0f}%)")
     print()
     print(f"profile of (b), median of {args.repeat} wrapped runs, {total:.3f}s: " + " | ".join(parts))
+    if not args.no_ocr:
+        print()
+        print(measure_ocr(pdf, args.repeat, med["b"]))
     return 0
+
+
+# --- OCR (issue 11): time per OCR page --------------------------------------------------------
+
+def scanned_statistics_copy(pdf: Path, out: Path, dpi: int = 200) -> int:
+    """A copy of `pdf` whose first statistics page is a `dpi` picture of itself; returns that page's number."""
+    import pypdfium2 as pdfium
+    import io
+
+    from pipeline.extract.pages import scan_pages
+
+    number = next(s.number for s in scan_pages(pdf) if "toimintalukuja" in s.text.casefold())
+    src, copy = pdfium.PdfDocument(str(pdf)), pdfium.PdfDocument.new()
+    try:
+        image = src[number - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        buffer = io.BytesIO()
+        image.save(buffer, format="PDF", resolution=float(dpi))
+        scan = pdfium.PdfDocument(buffer.getvalue())
+        copy.import_pages(src, list(range(number - 1)))
+        copy.import_pages(scan)
+        copy.import_pages(src, list(range(number, len(src))))
+        copy.save(str(out))
+        scan.close()
+    finally:
+        src.close()
+        copy.close()
+    return number
+
+
+def measure_ocr(pdf: Path, repeat: int, plain_extract_s: float) -> str:
+    """Seconds per OCR page: the cheap title probe, the full pass, and extract_report on a copy with one scanned page."""
+    import tempfile
+
+    from pipeline.extract import ocr
+    from pipeline.extract.report import extract_report
+
+    problem = ocr.tesseract_problem()
+    if problem:
+        return f"OCR: not measured ({problem})"
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "scanned.pdf"
+        number = scanned_statistics_copy(pdf, copy)
+        rounds = max(1, min(repeat, 3))
+        probe = statistics.median(timed(lambda p: ocr.probe_has_title(p, number), copy) for _ in range(rounds))
+        full = statistics.median(timed(lambda p: len(ocr.ocr_words(p, number)), copy) for _ in range(rounds))
+        whole = statistics.median(timed(lambda p: len(extract_report(p).figures), copy) for _ in range(rounds))
+    return (f"OCR, page {number} as a 200-dpi scan (median of {rounds}): probe at {ocr.SETTINGS.probe_dpi} dpi "
+            f"{probe:.2f} s, full pass at {ocr.SETTINGS.full_dpi} dpi {full:.2f} s per page; extract_report on "
+            f"that copy {whole:.2f} s vs (b) {plain_extract_s:.2f} s on the original (+{whole - plain_extract_s:.2f} s)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VALIDATION_FAILED, ReportError
+from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VALIDATION_FAILED, EnvironmentProblem, ReportError
 from pipeline.ingest.record import DEFAULT_WAREHOUSE
 
 
@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.command(args)
-    except ReportError as exc:
+    except (ReportError, EnvironmentProblem) as exc:
         print(f"etk-report: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="extract every figure into CSV files")
     p.add_argument("report", type=Path, help="annual report PDF")
     p.add_argument("--out", type=Path, required=True, help="folder for figures.csv, finance_summary.csv, municipalities.csv")
+    _add_ocr_option(p)
     p.set_defaults(command=_extract)
 
     p = sub.add_parser("validate", help="extract and validate; exit 1 if a critical check fails")
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="where to write the full result (default: validation.json beside --out or cwd)")
     p.add_argument("--data-docs", type=Path, metavar="DIR", help="also build Great Expectations Data Docs (HTML) in DIR")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML report (readable offline)")
+    _add_ocr_option(p)
     p.set_defaults(command=_validate)
 
     p = sub.add_parser("ingest", help="extract, validate and load into the warehouse (Prefect flow)")
@@ -47,15 +49,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, metavar="DIR", help="also export every table as CSV")
     p.add_argument("--postgres", metavar="DSN", default=os.environ.get("ETK_POSTGRES_DSN"),
                    help="also load into PostgreSQL (default: $ETK_POSTGRES_DSN)")
+    _add_ocr_option(p)
     p.set_defaults(command=_ingest)
     return parser
+
+
+def _add_ocr_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ocr", choices=("auto", "off", "force"), default="auto",
+                   help="image pages: auto = OCR those that show a statistics or finance title, if Tesseract is "
+                        "installed; off = only name them; force = OCR every one (Tesseract required)")
 
 
 def _extract(args: argparse.Namespace) -> int:
     from pipeline.extract.report import extract_report
     from pipeline.extract.outputs import summary_lines, write_csvs
 
-    extraction = extract_report(args.report)
+    extraction = extract_report(args.report, ocr=args.ocr)
     write_csvs(extraction, args.out)
     print("\n".join(summary_lines(extraction)))
     print(f"wrote {args.out}/figures.csv, finance_summary.csv, municipalities.csv")
@@ -68,7 +77,7 @@ def _validate(args: argparse.Namespace) -> int:
     from pipeline.extract.report import extract_report
     from pipeline.validate.run import validate_extraction
 
-    extraction = extract_report(args.report)
+    extraction = extract_report(args.report, ocr=args.ocr)
     report = validate_extraction(extraction, data_docs_dir=args.data_docs)
     print(report.render_text())
     json_path = args.json or Path(f"{args.report.stem}.validation.json")
@@ -89,7 +98,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from flows.ingest import run_ingest
 
     outcome = run_ingest(args.report, warehouse=args.warehouse, parquet_dir=args.parquet,
-                         csv_dir=args.csv, postgres_dsn=args.postgres)
+                         csv_dir=args.csv, postgres_dsn=args.postgres, ocr=args.ocr)
     print(outcome.summary(), file=sys.stderr if outcome.exit_code == EXIT_BAD_INPUT else sys.stdout)
     return outcome.exit_code
 

@@ -74,7 +74,8 @@ FOLDER_WORKERS = 2  # the machines this runs on have 2 cores
 
 def _extract_cache_key(context: Any, parameters: dict[str, Any]) -> str:
     """Same bytes + same pipeline code = same extraction; the path does not matter."""
-    return f"etk-extract-{parameters['sha256']}-{extractor_fingerprint()}"
+    ocr = parameters.get("ocr", "auto")
+    return f"etk-extract-{parameters['sha256']}-{extractor_fingerprint()}" + ("" if ocr == "auto" else f"-ocr-{ocr}")
 
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -102,11 +103,11 @@ def hash_file(pdf_path: str) -> str:
 
 
 @task(name="extract", cache_key_fn=_extract_cache_key, persist_result=True, result_serializer="pickle")
-def extract(pdf_path: str, sha256: str) -> Any:
-    """`pipeline.extract.extract_report`; `sha256` is there for the cache key."""
+def extract(pdf_path: str, sha256: str, ocr: str = "auto") -> Any:
+    """`pipeline.extract.extract_report`; `sha256` (and `ocr`) are there for the cache key."""
     from pipeline.extract.report import extract_report
 
-    return extract_report(pdf_path)
+    return extract_report(pdf_path, ocr=ocr)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -174,23 +175,23 @@ def export(tables: Any, out_dir: str, fmt: str) -> str:
 
 # --------------------------------------------------------------------------- steps
 
-def _extract_step(cache_dir: str) -> Callable[[str, str], tuple[Any, bool]]:
+def _extract_step(cache_dir: str, ocr: str = "auto") -> Callable[[str, str], tuple[Any, bool]]:
     """The `extract` task with its results persisted in `cache_dir`; says whether the cache answered."""
     def run(pdf_path: str, sha256: str) -> tuple[Any, bool]:
-        state = extract.with_options(result_storage=Path(cache_dir))(pdf_path, sha256, return_state=True)
+        state = extract.with_options(result_storage=Path(cache_dir))(pdf_path, sha256, ocr, return_state=True)
         return state.result(), state.name == "Cached"
 
     return run
 
 
-def _prepare_steps(cache_dir: str) -> PrepareSteps:
-    return PrepareSteps(hash_file=hash_file, extract=_extract_step(cache_dir), build_tables=build_tables)
+def _prepare_steps(cache_dir: str, ocr: str = "auto") -> PrepareSteps:
+    return PrepareSteps(hash_file=hash_file, extract=_extract_step(cache_dir, ocr), build_tables=build_tables)
 
 
 @task(name="prepare-report", cache_policy=NO_CACHE)
-def prepare_report(pdf_path: str, cache_dir: str) -> Prepared:
+def prepare_report(pdf_path: str, cache_dir: str, ocr: str = "auto") -> Prepared:
     """`pipeline.ingest.outcome.prepare` as one task, so a folder's reports are extracted in parallel processes."""
-    return prepare(pdf_path, _prepare_steps(cache_dir))
+    return prepare(pdf_path, _prepare_steps(cache_dir, ocr))
 
 
 def _validate(p: Prepared, data_docs_dir: str | None, warehouse: str | None = None) -> Prepared:
@@ -233,12 +234,14 @@ def _targets(warehouse: Path, postgres_dsn: str | None, parquet_dir: str | Path 
 def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
                   parquet_dir: str | Path | None = None, postgres_dsn: str | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
-                  data_docs_dir: str | Path | None = None) -> IngestOutcome:
-    """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input)."""
+                  data_docs_dir: str | Path | None = None, ocr: str = "auto") -> IngestOutcome:
+    """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input).
+
+    `ocr` (auto|off|force): what happens to image pages (`pipeline.extract.report.extract_report`)."""
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
-    prepared = _validate(prepare(str(pdf_path), _prepare_steps(cache)), str(data_docs_dir) if data_docs_dir else None,
-                         str(wh))
+    prepared = _validate(prepare(str(pdf_path), _prepare_steps(cache, ocr)),
+                         str(data_docs_dir) if data_docs_dir else None, str(wh))
     return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir))
 
 
@@ -246,12 +249,13 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
 def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
                   parquet_dir: str | Path | None = None, postgres_dsn: str | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
-                  data_docs_dir: str | Path | None = None, pattern: str = "*.pdf") -> list[IngestOutcome]:
+                  data_docs_dir: str | Path | None = None, pattern: str = "*.pdf",
+                  ocr: str = "auto") -> list[IngestOutcome]:
     """Ingest every PDF in `folder`: prepared in parallel, loaded one by one in report-year order."""
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
     docs = str(data_docs_dir) if data_docs_dir else None
-    futures = {prepare_report.submit(str(pdf), cache): pdf for pdf in list_reports(folder, pattern)}
+    futures = {prepare_report.submit(str(pdf), cache, ocr): pdf for pdf in list_reports(folder, pattern)}
     prepared = []
     for future in as_completed(list(futures)):  # validate each report while others still extract
         try:
@@ -299,7 +303,7 @@ def quiet_prefect(level: int = logging.CRITICAL + 1) -> Iterator[None]:
 def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir: str | Path | None = None,
                postgres_dsn: str | None = None, *, csv_dir: str | Path | None = None,
                cache_dir: str | Path | None = None, data_docs_dir: str | Path | None = None,
-               quiet: bool = True) -> IngestOutcome:
+               quiet: bool = True, ocr: str = "auto") -> IngestOutcome:
     """Run the `ingest_report` flow for the CLI and return its `IngestOutcome`.
 
     Exit-code mapping for the CLI: `outcome.exit_code` (loaded 0, failed_validation 1, error 2).
@@ -314,7 +318,7 @@ def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir
     with context:
         try:
             return ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
-                                 csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir)
+                                 csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir, ocr=ocr)
         except Exception as exc:  # noqa: BLE001 - e.g. the Prefect API is unreachable
             return IngestOutcome(status=ERROR, source=str(pdf), file_name=Path(pdf).name,
                                  message=f"{type(exc).__name__}: {exc}")

@@ -422,3 +422,60 @@ def small_report(path: str | Path, year: int = 2021, income_total: float | None 
     finance = FinanceSummary(year, (("Kokonaistuotot", euro(3_000_000.00)), ("Kokonaiskulut", euro(-3_050_000.00)),
                                     ("Tilikauden alijäämä", euro(-50_000.00)), ("Taseen loppusumma", euro(700_000.00))))
     return write_report(path, [cover(year), Page(ensikoti), Page(turvakoti), Page(finance)])
+
+
+# -- scans: pages as pictures only (issue 11, OCR) ---------------------------------------------------
+
+def scan_page_image(src: str | Path, number: int, dpi: int, noise: float = 0.0, rotate: float = 0.0,
+                    seed: int = 0):
+    """Page `number` of `src` as a grayscale picture at `dpi`, like a scanner makes it.
+
+    `noise` is the standard deviation of Gaussian grey noise (0-255 scale); `rotate` turns the paper
+    by that many degrees (counter-clockwise), the corners filled with white.
+    """
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    doc = pdfium.PdfDocument(str(src))
+    try:
+        image = doc[number - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        doc.close()
+    if rotate:
+        image = image.rotate(rotate, resample=Image.BICUBIC, expand=False, fillcolor=255)
+    if noise:
+        pixels = np.asarray(image, dtype=np.float32)
+        pixels += np.random.default_rng(seed).normal(0.0, noise, pixels.shape)
+        image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "L")
+    return image
+
+
+def scanned_copy(src: str | Path, dst: str | Path, dpi: int, pages: list[int] | None = None,
+                 noise: float = 0.0, rotate: float = 0.0, seed: int = 0) -> Path:
+    """A copy of `src` whose `pages` (default: all) are replaced by pictures of themselves, with no text layer.
+
+    Each picture fills its page at the page's size; the other pages are copied unchanged.
+    """
+    import pypdfium2 as pdfium
+
+    dst = Path(dst)
+    original = pdfium.PdfDocument(str(src))
+    out = pdfium.PdfDocument.new()
+    try:
+        chosen = set(pages or range(1, len(original) + 1))
+        for number in range(1, len(original) + 1):
+            if number not in chosen:
+                out.import_pages(original, [number - 1])
+                continue
+            image = scan_page_image(src, number, dpi, noise, rotate, seed + number)
+            buffer = io.BytesIO()
+            image.save(buffer, format="PDF", resolution=float(dpi))
+            scan = pdfium.PdfDocument(buffer.getvalue())
+            out.import_pages(scan)
+            scan.close()
+        out.save(str(dst))
+    finally:
+        out.close()
+        original.close()
+    return dst

@@ -85,4 +85,6 @@ def _is_number_like(text: str) -> bool:
 
 
 def _join(a: Word, b: Word, sep: str) -> Word:
-    return Word(a.text + sep + b.text, a.x0, b.x1, min(a.top, b.top), max(a.bottom, b.bottom), a.size)
+    """One word of two; an OCR confidence is the weaker part's."""
+    confidence = None if a.confidence is None or b.confidence is None else min(a.confidence, b.confidence)
+    return Word(a.text + sep + b.text, a.x0, b.x1, min(a.top, b.top), max(a.bottom, b.bottom), a.size, confidence)

@@ -27,10 +27,18 @@ class PageScan:
     def has_text_layer(self) -> bool:
         return bool(self.text.strip())
 
+    @property
+    def is_image_page(self) -> bool:
+        """A picture with no text layer, or one covering almost none of it (a page number, a header)."""
+        return bool(self.image_count) and _letters(self.text) < IMAGE_PAGE_MAX_LETTERS
+
 
 @dataclass(frozen=True)
 class Word:
-    """A printed word with its box, in PDF points from the page's top-left corner."""
+    """A printed word with its box, in PDF points from the page's top-left corner.
+
+    `confidence` is Tesseract's (0-100) for a word read by OCR, None for a text-layer word.
+    """
 
     text: str
     x0: float
@@ -38,10 +46,19 @@ class Word:
     top: float
     bottom: float
     size: float
+    confidence: float | None = None
 
     @property
     def middle(self) -> float:
         return (self.top + self.bottom) / 2
+
+
+# A page with pictures and fewer letters than this in its text layer is an image page (OCR may read it).
+IMAGE_PAGE_MAX_LETTERS = 16
+
+
+def _letters(text: str) -> int:
+    return sum(1 for c in text if c.isalpha())
 
 
 def check_pdf_file(path: Path) -> None:
@@ -79,7 +96,7 @@ def scan_pages(path: Path) -> list[PageScan]:
             page = doc[index]
             text = page.get_textpage().get_text_range()
             images = 0
-            if not text.strip():
+            if _letters(text) < IMAGE_PAGE_MAX_LETTERS:
                 images = sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
             scans.append(PageScan(index + 1, text.replace("\r\n", "\n"), images))
             page.close()

@@ -49,26 +49,30 @@ class Extraction:
         return frame("extraction_issues", [issue.row(self.report_year) for issue in self.issues])
 
 
-def extract_report(path: str | Path) -> Extraction:
+def extract_report(path: str | Path, ocr: str = "auto") -> Extraction:
     """Read every statistics page and the finance summary of the report at `path`.
 
+    `ocr` (auto|off|force) says what happens to image pages: see `pipeline.extract.ocr.read_image_pages`.
     Raises `pipeline.errors.ReportError` (one-line message) for unreadable input
     and `pipeline.errors.NotAReport` when no statistics page is found.
     """
     path = Path(path)
     scans = scan_pages(path)
     wanted = [scan.number for scan in scans if _may_hold_figures(scan)]
-    image_pages = [scan.number for scan in scans if not scan.has_text_layer and scan.image_count]
-    issues = [ExtractionIssue(n, "image_page", WARNING, "an image with no text layer; any figures on it were not extracted")
-              for n in image_pages]
+    image_pages = [scan.number for scan in scans if scan.is_image_page and scan.number not in wanted]
+    ocr_words, issues = _read_image_pages(path, image_pages, ocr)
 
     units: list[UnitPage] = []
     finance: list[FinanceRow] = []
     with open_words(path) as reader:
-        for number in wanted:
-            lines = group_lines(reader.words(number))
+        for number in sorted([*wanted, *ocr_words]):
+            lines = group_lines(ocr_words[number] if number in ocr_words else reader.words(number))
             found = parse_statistics_page(lines, number)
             units.extend(found)
+            if number in ocr_words:
+                from pipeline.extract.ocr import ocr_issues
+
+                issues.extend(ocr_issues(found, number, has_finance_title(lines)))
             if has_finance_title(lines):
                 finance.extend(parse_finance_summary(lines, number))
             elif not found and vocabulary().statistics_title.search(scans[number - 1].text):
@@ -104,6 +108,19 @@ def extract_report(path: str | Path) -> Extraction:
         narrative_pages=[(scan.number, scan.text) for scan in scans
                          if scan.has_text_layer and scan.number not in set(wanted)],
     )
+
+
+def _read_image_pages(path: Path, pages: list[int], mode: str) -> tuple[dict, list[ExtractionIssue]]:
+    """OCR words of the image pages worth reading; OCR code is imported only when there are such pages."""
+    if mode not in ("auto", "off", "force"):
+        raise ValueError(f"ocr must be auto, off or force, not {mode!r}")
+    if not pages or mode == "off":
+        return {}, [ExtractionIssue(n, "image_page", WARNING,
+                                    "an image with no text layer; any figures on it were not extracted")
+                    for n in pages]
+    from pipeline.extract.ocr import read_image_pages
+
+    return read_image_pages(path, pages, mode)
 
 
 def _page_list(pages: list[int], shown: int = 10) -> str:

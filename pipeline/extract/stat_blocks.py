@@ -198,8 +198,10 @@ class _BlockParser:
         parent = self.parents[-1][1] if self.parents else None
         self.parents.append((indent, label))
         r = self.result
+        read_by = "text" if word.confidence is None else "ocr"
         r.figures.append(Figure(r.unit, r.unit_year, r.page, self.section, parent, label, value, uom,
-                                note, source, round(indent, 2), round(word.x0, 2), round(word.top, 2)))
+                                note, source, round(indent, 2), round(word.x0, 2), round(word.top, 2),
+                                read_by, word.confidence))
 
     # -- lines without a value ----------------------------------------------
     def _text_line(self, i: int, line: Line) -> None:

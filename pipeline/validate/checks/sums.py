@@ -20,6 +20,8 @@ def _sum_row(total: dict, kind: str, basis: str, parts: list[tuple[str, float]],
     found = sum(v for _, v in parts) if parts else math.nan
     if detail is None:
         detail = " + ".join(f"{label} {show_number(v)}" for label, v in parts) or "no parts found"
+    if total.get("source") == "ocr":  # the parts are on the same page, read the same way
+        detail += "; figures read by OCR: a misread digit is the likely cause"
     return {"report_year": total.get("report_year"), "unit": total.get("unit"),
             "page": total.get("page"), "row": total.get("row"), "label": total.get("label"),
             "uom": total.get("uom"), "kind": kind, "basis": basis, "n_parts": len(parts),
