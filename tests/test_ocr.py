@@ -74,7 +74,7 @@ def test_hocr_words_become_parser_words_in_points():
 
 
 @pytest.mark.parametrize("printed, mended", [
-    ("653;05", "653,05"), (f"1028:323,76", f"1{NBSP}028{NBSP}323,76"), ("1.028.323,76", f"1{NBSP}028{NBSP}323,76"),
+    ("653;05", "653,05"), ("1028:323,76", f"1{NBSP}028{NBSP}323,76"), ("1.028.323,76", f"1{NBSP}028{NBSP}323,76"),
     ("77,78", "77,78"), ("5845", "5845"), ("31.12.2022", "31.12.2022"), ("Lahti", "Lahti"),
 ])
 def test_separators_misread_inside_a_number(printed, mended):
