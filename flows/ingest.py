@@ -14,6 +14,10 @@ and what shows up in the Prefect UI (artifacts).
   a DuckDB file has a single writer.
 - `run_ingest(pdf, ...)`: `ingest_report` for the CLI, with Prefect's console
   logging silenced; never raises for bad input, returns an `IngestOutcome`.
+- `run_folder(folder, ..., task_runner='process'|'dask')`: `ingest_folder` with its
+  extraction on worker processes or on a Dask cluster (prefect-dask's DaskTaskRunner:
+  a temporary LocalCluster, or a running scheduler's address). Loads stay in the
+  flow's process, one at a time, whatever runs the extraction.
 
 Extraction is cached on the PDF's SHA-256 plus a fingerprint of the pipeline
 code (`pipeline.ingest.record.extractor_fingerprint`), with results persisted in
@@ -51,6 +55,9 @@ from pipeline.ingest.record import (
     resolve_warehouse,
     summarize_validation,
 )
+from flows.runtime import api_url, configure_prefect_env, prefect_problem
+from pipeline.errors import EnvironmentProblem
+from pipeline.progress import SILENT, Progress
 from pipeline.ingest.outcome import (
     LoadSteps,
     Prepared,
@@ -68,6 +75,11 @@ from pipeline.ingest.outcome import (
 )
 
 FOLDER_WORKERS = 2  # the machines this runs on have 2 cores
+TASK_RUNNERS = ("process", "dask")
+
+# Where stage progress goes; run_ingest sets it for the CLI. A module global, not a flow
+# parameter, because a Progress is not serialisable and the flow runs in this process.
+PROGRESS: Progress = SILENT
 
 
 # --------------------------------------------------------------------------- tasks
@@ -192,6 +204,15 @@ def _validate(p: Prepared, data_docs_dir: str | None) -> Prepared:
     return validated(p, lambda extraction: validate(extraction, data_docs_dir))
 
 
+def _staged(stage: Callable[..., str], step: Callable[..., Any]) -> Callable[..., Any]:
+    """`step` reported to PROGRESS as a stage named by `stage(*args)`."""
+    def run(*args: Any) -> Any:
+        with PROGRESS.stage(stage(*args)):
+            return step(*args)
+
+    return run
+
+
 def _artifacts(p: Prepared, status: str) -> None:
     """The validation report, and for a loaded report its unit summary, in the Prefect UI."""
     create_markdown_artifact(markdown=validation_markdown(p, status),
@@ -207,9 +228,19 @@ LOAD_STEPS = LoadSteps(load_duckdb=load_duckdb, load_postgres=load_postgres, log
                        log_postgres=log_ingestion_postgres, export=export, artifacts=_artifacts)
 
 
+def _progress_steps() -> LoadSteps:
+    """LOAD_STEPS with load and export reported as stages (the log steps keep their task names)."""
+    if not PROGRESS.enabled:
+        return LOAD_STEPS
+    return LoadSteps(load_duckdb=_staged(lambda *a: "load", load_duckdb),
+                     load_postgres=_staged(lambda *a: "load postgres", load_postgres),
+                     log_duckdb=log_ingestion_duckdb, log_postgres=log_ingestion_postgres,
+                     export=_staged(lambda tables, out, fmt: f"export {fmt}", export), artifacts=_artifacts)
+
+
 def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
     """`pipeline.ingest.outcome.finish` with the tasks, in the flow's process; one line in the run log."""
-    outcome = finish(p, targets, LOAD_STEPS)
+    outcome = finish(p, targets, _progress_steps())
     logger = get_run_logger()
     (logger.info if outcome.status == LOADED else logger.warning)(log_line(outcome))
     return outcome
@@ -229,9 +260,13 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
                   data_docs_dir: str | Path | None = None) -> IngestOutcome:
     """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input)."""
+    PROGRESS.done("prefect")
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
-    prepared = _validate(prepare(str(pdf_path), _prepare_steps(cache)), str(data_docs_dir) if data_docs_dir else None)
+    with PROGRESS.stage("extract"):
+        prepared = prepare(str(pdf_path), _prepare_steps(cache))
+    with PROGRESS.stage("validate"):
+        prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None)
     return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir))
 
 
@@ -292,22 +327,65 @@ def quiet_prefect(level: int = logging.CRITICAL + 1) -> Iterator[None]:
 def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir: str | Path | None = None,
                postgres_dsn: str | None = None, *, csv_dir: str | Path | None = None,
                cache_dir: str | Path | None = None, data_docs_dir: str | Path | None = None,
-               quiet: bool = True) -> IngestOutcome:
+               quiet: bool = True, progress: Progress | None = None) -> IngestOutcome:
     """Run the `ingest_report` flow for the CLI and return its `IngestOutcome`.
 
-    Exit-code mapping for the CLI: `outcome.exit_code` (loaded 0, failed_validation 1, error 2).
-    With no Prefect server configured (PREFECT_API_URL unset) Prefect starts a temporary
-    local one for the run, which costs several seconds; point PREFECT_API_URL at a running
-    `prefect server start` to avoid that and to see the run in the UI.
+    Exit-code mapping for the CLI: `outcome.exit_code` (loaded 0, failed_validation 1,
+    environment 3, other errors 2). With no Prefect server configured (PREFECT_API_URL unset)
+    Prefect starts a temporary local one for the run, which costs several seconds; point
+    PREFECT_API_URL at a running `prefect server start` to avoid that and to see the run in the UI.
+    `progress` reports each stage (Prefect start-up, extract, validate, load, export).
     """
-    # No telemetry from the temporary server: the machines here have no internet access.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
+    global PROGRESS
+    configure_prefect_env()
+    PROGRESS = progress or SILENT
+    if api_url():
+        PROGRESS.start("prefect", f"flow run on {api_url()}")
+    else:
+        PROGRESS.start("prefect", "starting a temporary server (set PREFECT_API_URL to skip this)")
     context = quiet_prefect() if quiet else contextlib.nullcontext()
     with context:
         try:
             return ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
                                  csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir)
         except Exception as exc:  # noqa: BLE001 - e.g. the Prefect API is unreachable
+            PROGRESS.failed("prefect")
+            problem = prefect_problem(exc)
             return IngestOutcome(status=ERROR, source=str(pdf), file_name=Path(pdf).name,
-                                 message=f"{type(exc).__name__}: {exc}")
+                                 environment=problem is not None,
+                                 message=str(problem) if problem else f"{type(exc).__name__}: {exc}")
+        finally:
+            PROGRESS = SILENT
+
+
+def folder_task_runner(kind: str = "process", dask_address: str | None = None,
+                       workers: int = FOLDER_WORKERS, dask_processes: bool = True) -> Any:
+    """The task runner that extracts a folder's reports.
+
+    'process': worker processes on this machine (the default). 'dask': prefect-dask's
+    DaskTaskRunner, on the scheduler at `dask_address`, else on a temporary LocalCluster of
+    `workers` single-threaded workers (PDFium is not thread-safe: one thread per worker).
+    """
+    if kind == "process":
+        return ProcessPoolTaskRunner(max_workers=workers)
+    if kind != "dask":
+        raise ValueError(f"unknown task runner {kind!r}; choose one of {', '.join(TASK_RUNNERS)}")
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise EnvironmentProblem("--task-runner dask needs prefect-dask: pip install -e '.[dask]'") from None
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
+                                          "processes": dask_processes, "dashboard_address": None})
+
+
+def run_folder(folder: str | Path, warehouse: str | Path | None = None, *, task_runner: str = "process",
+               dask_address: str | None = None, workers: int = FOLDER_WORKERS,
+               quiet: bool = True, **options: Any) -> list[IngestOutcome]:
+    """`ingest_folder` on the chosen task runner (see `folder_task_runner`); `options` are its parameters."""
+    configure_prefect_env()
+    runner = folder_task_runner(task_runner, dask_address, workers)
+    context = quiet_prefect() if quiet else contextlib.nullcontext()
+    with context:
+        return ingest_folder.with_options(task_runner=runner)(folder, warehouse=warehouse, **options)
