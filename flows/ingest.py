@@ -235,7 +235,8 @@ def _progress_steps() -> LoadSteps:
     return LoadSteps(load_duckdb=_staged(lambda *a: "load", load_duckdb),
                      load_postgres=_staged(lambda *a: "load postgres", load_postgres),
                      log_duckdb=log_ingestion_duckdb, log_postgres=log_ingestion_postgres,
-                     export=_staged(lambda tables, out, fmt: f"export {fmt}", export), artifacts=_artifacts)
+                     export=_staged(lambda tables, out, fmt: f"export {fmt}", export),
+                     artifacts=_staged(lambda *a: "artifacts", _artifacts))
 
 
 def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
@@ -346,8 +347,10 @@ def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir
     context = quiet_prefect() if quiet else contextlib.nullcontext()
     with context:
         try:
-            return ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
-                                 csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir)
+            outcome = ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
+                                    csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir)
+            PROGRESS.note(f"flow run finished: {outcome.status}")
+            return outcome
         except Exception as exc:  # noqa: BLE001 - e.g. the Prefect API is unreachable
             PROGRESS.failed("prefect")
             problem = prefect_problem(exc)

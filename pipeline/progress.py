@@ -38,6 +38,10 @@ class Progress:
         if began is not None:
             self._print(f"{stage} stopped after {time.monotonic() - began:.1f} s")
 
+    def note(self, text: str) -> None:
+        """A line with no stage: a milestone such as 'finished'."""
+        self._print(text)
+
     @contextlib.contextmanager
     def stage(self, name: str, note: str = "") -> Iterator[None]:
         self.start(name, note)
