@@ -29,18 +29,18 @@ CPU seconds are counted too (this process, its reaped worker processes, the priv
 Prefect server): they do not depend on how busy the machine is, and the ratio of
 CPU seconds bounds the speed-up that 2 otherwise idle cores could give.
 
-By default 8 copies and 2 rounds, so a run ends in about a minute and a half on the
-2-core machine; --full runs the issue's measurement (24 copies, 3 rounds, ~7 minutes).
+By default 12 copies and 1 round, so a run ends in under 2 minutes on the 2-core
+machine; --full runs the issue's measurement (24 copies, 3 rounds, ~7 minutes).
 Each step prints as it ends, with its time.
 
-One untimed warm-up of each mode, then --repeat rounds (default 2); the order of
+One untimed warm-up of each mode (one copy), then --repeat rounds (default 1); the order of
 sequential/concurrent alternates between rounds so drift in background load does
 not favour one. Prints medians, the speed-up median(sequential) / median(concurrent)
 (target >= 1.6 on 2 cores), per-round speed-ups and the load average, since other
 processes on a small machine eat straight into the parallel half.
 
     .venv/bin/python benchmarks/bench_batch.py [--mode auto|flow|library] [--pdf PATH]
-        [--copies 8] [--repeat 2] [--full] [--workers 2 (library)] [--api-url URL (flow)]
+        [--copies 12] [--repeat 1] [--full] [--workers 2 (library)] [--api-url URL (flow)]
         [--runner process|dask (flow: what runs the concurrent extraction)]
 """
 
@@ -219,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("auto", "flow", "library"), default="auto",
                         help="flow (Prefect ingest_folder) or library (extract_report); auto: flow if it exists")
     parser.add_argument("--pdf", type=Path, default=SAMPLE, help=f"report PDF (default: {SAMPLE.relative_to(ROOT)})")
-    parser.add_argument("--copies", type=int, default=8, help="how many copies to ingest (default: 8)")
-    parser.add_argument("--repeat", type=int, default=2, help="rounds of both modes (default: 2)")
+    parser.add_argument("--copies", type=int, default=12, help="how many copies to ingest (default: 12)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of both modes (default: 1)")
     parser.add_argument("--full", action="store_true", help="the issue's measurement: 24 copies, 3 rounds (~7 min)")
     parser.add_argument("--runner", choices=("process", "dask"), default="process",
                         help="flow mode: the concurrent task runner (default: the flow's process pool)")
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="etk-bench-batch-")))
         files = make_copies(args.pdf.resolve(), tmp / "reports", args.copies)
-        warm_files = make_copies(args.pdf.resolve(), tmp / "warmup", 2)
+        warm_files = make_copies(args.pdf.resolve(), tmp / "warmup", 1)
         if mode == "flow":
             if args.api_url:
                 os.environ["PREFECT_API_URL"] = args.api_url
@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, fn in warm.items():  # warm-up: imports, caches, flow registration
             step = time.perf_counter()
             fn()
-            _step(began, f"warm-up {name} (2 copies, not timed)", time.perf_counter() - step)
+            _step(began, f"warm-up {name} (1 copy, not timed)", time.perf_counter() - step)
 
         times: dict[str, list[float]] = {"sequential": [], "concurrent": []}
         cpu: dict[str, list[dict[str, float]]] = {"sequential": [], "concurrent": []}

@@ -182,3 +182,23 @@ def test_a_filled_inbox_still_loads_the_newest(tmp_path):
     small_report(inbox / "toimintakertomus-2021.pdf", year=2021)
     outcome = ingest_newest(str(inbox), warehouse=str(tmp_path / "etk.duckdb"))
     assert outcome.status == "loaded" and outcome.report_year == 2021
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_ingest_shows_its_stages_the_absolute_warehouse_and_unmapped_labels_on_request(tmp_path, monkeypatch,
+                                                                                        capsys):
+    from etk_report.cli import main
+
+    monkeypatch.setenv("ETK_PROGRESS", "1")
+    monkeypatch.chdir(tmp_path)
+    assert main(["ingest", str(SAMPLE_PDF), "--warehouse", "wh/etk.duckdb"]) == 0
+    out, err = capsys.readouterr()
+    for stage in ("prefect", "extract", "validate", "load", "artifacts"):
+        assert f"] {stage} done in " in err, err
+    assert "flow run finished: loaded" in err
+    assert f"into duckdb {tmp_path / 'wh' / 'etk.duckdb'}" in out and "a new warehouse file" in out
+    assert "--show-unmapped" in out and "Aamuturinat" not in out
+
+    assert main(["ingest", str(SAMPLE_PDF), "--warehouse", "wh/etk.duckdb", "--show-unmapped", "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert "Aamuturinat" in out and "a new warehouse file" not in out and err == ""
