@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import importlib
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.errors import (
@@ -159,6 +161,17 @@ def _load_options(p: argparse.ArgumentParser) -> None:
                    help="also load into PostgreSQL (default: $ETK_POSTGRES_DSN)")
 
 
+@contextlib.contextmanager
+def _writing(where: Path) -> Iterator[None]:
+    """A full disk (or quota) while writing `where` becomes one line naming it, exit 3."""
+    try:
+        yield
+    except OSError as exc:
+        if not is_environment_problem(exc):
+            raise
+        raise EnvironmentProblem(f"cannot write {where}: {exc.strerror or exc}") from None
+
+
 def _progress(args: argparse.Namespace) -> Progress:
     return for_terminal(quiet=args.quiet)
 
@@ -170,7 +183,8 @@ def _extract(args: argparse.Namespace) -> int:
     progress = _progress(args)
     with progress.stage("extract"):
         extraction = extract_report(args.report)
-    write_csvs(extraction, args.out)
+    with _writing(args.out):
+        write_csvs(extraction, args.out)
     print("\n".join(summary_lines(extraction)))
     print(f"wrote {args.out}/figures.csv, finance_summary.csv, municipalities.csv")
     return EXIT_OK
@@ -190,8 +204,10 @@ def _validate(args: argparse.Namespace) -> int:
         report = validate_extraction(extraction, data_docs_dir=args.data_docs)
     print(report.render_text())
     json_path = args.json or Path(f"{args.report.stem}.validation.json")
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    with _writing(json_path):
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str),
+                             encoding="utf-8")
     print(f"full result: {json_path}")
     return EXIT_OK if report.passed else EXIT_VALIDATION_FAILED
 

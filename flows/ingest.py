@@ -394,5 +394,43 @@ def run_folder(folder: str | Path, warehouse: str | Path | None = None, *, task_
     configure_prefect_env()
     runner = folder_task_runner(task_runner, dask_address, workers)
     context = quiet_prefect() if quiet else contextlib.nullcontext()
-    with context:
+    shared = _one_api_for_dask_workers(quiet) if task_runner == "dask" else contextlib.nullcontext()
+    with context, shared:
         return ingest_folder.with_options(task_runner=runner)(folder, warehouse=warehouse, **options)
+
+
+@contextlib.contextmanager
+def _one_api_for_dask_workers(quiet: bool) -> Iterator[None]:
+    """Dask workers are processes of their own: give them this process's Prefect API and log level.
+
+    Why: without PREFECT_API_URL every worker would start its own temporary server (tens of
+    seconds each) and print every task run. With PREFECT_API_URL set it is used as it is (a
+    remote cluster's workers must be able to reach it); otherwise one temporary server is
+    started here and its URL is handed to the workers through their environment.
+    """
+    saved = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_LOGGING_LEVEL", "DASK_LOGGING__DISTRIBUTED")}
+    if quiet:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+        os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"  # not the nanny's routine shutdown warnings
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    settings: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if not api_url():
+        from prefect.server.api.server import SubprocessASGIServer
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        server = SubprocessASGIServer()
+        try:
+            server.start()
+        except Exception as exc:  # noqa: BLE001 - the same one line as for `ingest`
+            raise (prefect_problem(exc) or exc) from None
+        os.environ["PREFECT_API_URL"] = server.api_url
+        settings = temporary_settings({PREFECT_API_URL: server.api_url})
+    try:
+        with settings:
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -202,3 +202,24 @@ def test_ingest_shows_its_stages_the_absolute_warehouse_and_unmapped_labels_on_r
     assert main(["ingest", str(SAMPLE_PDF), "--warehouse", "wh/etk.duckdb", "--show-unmapped", "-q"]) == 0
     out, err = capsys.readouterr()
     assert "Aamuturinat" in out and "a new warehouse file" not in out and err == ""
+
+
+def test_a_full_disk_is_exit_3_with_one_line(tmp_path):
+    """/dev/full answers every write with ENOSPC: a real full disk for the validation result."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    proc = _cli("validate", str(SAMPLE_PDF), "--json", "/dev/full", cwd=tmp_path)
+    assert proc.returncode == EXIT_ENVIRONMENT, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0] and "/dev/full" in lines[0], proc.stderr
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_ingest_folder_command_on_an_empty_and_a_missing_folder(tmp_path, capsys):
+    from etk_report.cli import main
+
+    (tmp_path / "empty").mkdir()
+    assert main(["ingest-folder", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "etk.duckdb")]) == 0
+    assert "no PDF report in" in capsys.readouterr().out
+    assert main(["ingest-folder", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "etk.duckdb")]) == 2
+    assert "no such folder" in capsys.readouterr().err
