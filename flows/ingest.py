@@ -413,10 +413,14 @@ def _one_api_for_dask_workers(quiet: bool) -> Iterator[None]:
         os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
         os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"  # not the nanny's routine shutdown warnings
         logging.getLogger("distributed").setLevel(logging.ERROR)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     settings: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-    if not api_url():
+    configured = PREFECT_API_URL.value()  # the environment's, or a test harness's
+    if configured:
+        os.environ["PREFECT_API_URL"] = configured
+    else:
         from prefect.server.api.server import SubprocessASGIServer
-        from prefect.settings import PREFECT_API_URL, temporary_settings
 
         server = SubprocessASGIServer()
         try:
