@@ -394,14 +394,13 @@ def run_folder(folder: str | Path, warehouse: str | Path | None = None, *, task_
     configure_prefect_env()
     runner = folder_task_runner(task_runner, dask_address, workers)
     context = quiet_prefect() if quiet else contextlib.nullcontext()
-    shared = _one_api_for_dask_workers(quiet) if task_runner == "dask" else contextlib.nullcontext()
-    with context, shared:
+    with context, _one_api_for_workers(quiet):
         return ingest_folder.with_options(task_runner=runner)(folder, warehouse=warehouse, **options)
 
 
 @contextlib.contextmanager
-def _one_api_for_dask_workers(quiet: bool) -> Iterator[None]:
-    """Dask workers are processes of their own: give them this process's Prefect API and log level.
+def _one_api_for_workers(quiet: bool) -> Iterator[None]:
+    """Workers (process pool or Dask) are processes of their own: give them this process's Prefect API.
 
     Why: without PREFECT_API_URL every worker would start its own temporary server (tens of
     seconds each) and print every task run. With PREFECT_API_URL set it is used as it is (a
