@@ -29,14 +29,19 @@ CPU seconds are counted too (this process, its reaped worker processes, the priv
 Prefect server): they do not depend on how busy the machine is, and the ratio of
 CPU seconds bounds the speed-up that 2 otherwise idle cores could give.
 
-One untimed warm-up of each mode, then --repeat rounds (default 3); the order of
+By default 12 copies and 1 round, so a run ends in under 2 minutes on the 2-core
+machine; --full runs the issue's measurement (24 copies, 3 rounds, ~7 minutes).
+Each step prints as it ends, with its time.
+
+One untimed warm-up of each mode (one copy), then --repeat rounds (default 1); the order of
 sequential/concurrent alternates between rounds so drift in background load does
 not favour one. Prints medians, the speed-up median(sequential) / median(concurrent)
 (target >= 1.6 on 2 cores), per-round speed-ups and the load average, since other
 processes on a small machine eat straight into the parallel half.
 
     .venv/bin/python benchmarks/bench_batch.py [--mode auto|flow|library] [--pdf PATH]
-        [--copies 24] [--repeat 3] [--workers 2 (library)] [--api-url URL (flow)]
+        [--copies 12] [--repeat 1] [--full] [--workers 2 (library)] [--api-url URL (flow)]
+        [--runner process|dask (flow: what runs the concurrent extraction)]
 """
 
 from __future__ import annotations
@@ -180,10 +185,10 @@ def prefect_server(home: Path, timeout: float = 300.0) -> Iterator[str]:
         log.close()
 
 
-def flow_modes(folder: Path, work: Path) -> tuple[str, int, dict[str, Callable[[], list]]]:
+def flow_modes(folder: Path, work: Path, runner_kind: str = "process") -> tuple[str, int, dict[str, Callable[[], list]]]:
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    from flows.ingest import ingest_folder
+    from flows.ingest import folder_task_runner, ingest_folder
 
     runs = iter(range(10**6))
 
@@ -198,12 +203,13 @@ def flow_modes(folder: Path, work: Path) -> tuple[str, int, dict[str, Callable[[
         return sorted((o.file_name, o.report_year, sorted(o.row_counts.items())) for o in outcomes)
 
     sequential_flow = ingest_folder.with_options(task_runner=ThreadPoolTaskRunner(max_workers=1))
-    runner = ingest_folder.task_runner
+    runner = ingest_folder.task_runner if runner_kind == "process" else folder_task_runner(runner_kind)
+    concurrent_flow = ingest_folder.with_options(task_runner=runner)
     workers = int(getattr(runner, "_max_workers", None) or os.cpu_count() or 1)
     what = (f"flow: flows.ingest.ingest_folder; "
-            f"sequential = ThreadPoolTaskRunner(max_workers=1), concurrent = its "
-            f"{type(runner).__name__}(max_workers={workers})")
-    return what, workers, {"sequential": lambda: run(sequential_flow), "concurrent": lambda: run(ingest_folder)}
+            f"sequential = ThreadPoolTaskRunner(max_workers=1), concurrent = "
+            f"{type(runner).__name__}({'max_workers=%d' % workers if runner_kind == 'process' else '2 workers'})")
+    return what, workers, {"sequential": lambda: run(sequential_flow), "concurrent": lambda: run(concurrent_flow)}
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -213,14 +219,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("auto", "flow", "library"), default="auto",
                         help="flow (Prefect ingest_folder) or library (extract_report); auto: flow if it exists")
     parser.add_argument("--pdf", type=Path, default=SAMPLE, help=f"report PDF (default: {SAMPLE.relative_to(ROOT)})")
-    parser.add_argument("--copies", type=int, default=24, help="how many copies to ingest (default: 24)")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of both modes (default: 3)")
+    parser.add_argument("--copies", type=int, default=12, help="how many copies to ingest (default: 12)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of both modes (default: 1)")
+    parser.add_argument("--full", action="store_true", help="the issue's measurement: 24 copies, 3 rounds (~7 min)")
+    parser.add_argument("--runner", choices=("process", "dask"), default="process",
+                        help="flow mode: the concurrent task runner (default: the flow's process pool)")
     parser.add_argument("--workers", type=int, default=2, help="library mode: worker processes (default: 2)")
     parser.add_argument("--start-method", choices=multiprocessing.get_all_start_methods(),
                         default=multiprocessing.get_start_method(),
                         help="library mode: how workers start (default here: %(default)s)")
     parser.add_argument("--api-url", help="flow mode: use this Prefect API instead of starting a private server")
     args = parser.parse_args(argv)
+    if args.full:
+        args.copies, args.repeat = 24, 3
     if min(args.copies, args.workers, args.repeat) < 1:
         parser.error("--copies, --workers and --repeat must be at least 1")
     mode = args.mode if args.mode != "auto" else ("flow" if flow_available() else "library")
@@ -228,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="etk-bench-batch-")))
         files = make_copies(args.pdf.resolve(), tmp / "reports", args.copies)
-        warm_files = make_copies(args.pdf.resolve(), tmp / "warmup", 2)
+        warm_files = make_copies(args.pdf.resolve(), tmp / "warmup", 1)
         if mode == "flow":
             if args.api_url:
                 os.environ["PREFECT_API_URL"] = args.api_url
@@ -240,16 +251,19 @@ def main(argv: list[str] | None = None) -> int:
                 os.environ["PREFECT_API_URL"] = stack.enter_context(prefect_server(home))
             os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
             os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-            what, workers, modes = flow_modes(tmp / "reports", tmp / "runs")
-            _, _, warm = flow_modes(tmp / "warmup", tmp / "runs")
+            what, workers, modes = flow_modes(tmp / "reports", tmp / "runs", args.runner)
+            _, _, warm = flow_modes(tmp / "warmup", tmp / "runs", args.runner)
         else:
             what, workers, modes = library_modes(files, args.workers, args.start_method)
             _, _, warm = library_modes(warm_files, args.workers, args.start_method)
 
         print(f"{args.copies} copies of {args.pdf.name}; {os.cpu_count()} CPUs; {args.repeat} rounds; "
               f"load average before {_load()}\n{what}", flush=True)
-        for fn in warm.values():  # warm-up: imports, caches, flow registration
+        began = time.perf_counter()
+        for name, fn in warm.items():  # warm-up: imports, caches, flow registration
+            step = time.perf_counter()
             fn()
+            _step(began, f"warm-up {name} (1 copy, not timed)", time.perf_counter() - step)
 
         times: dict[str, list[float]] = {"sequential": [], "concurrent": []}
         cpu: dict[str, list[dict[str, float]]] = {"sequential": [], "concurrent": []}
@@ -261,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 result = modes[name]()
                 times[name].append(time.perf_counter() - start)
+                _step(began, f"round {round_no + 1}/{args.repeat} {name:<10} {args.copies} reports", times[name][-1])
                 cpu_after = cpu_seconds()
                 cpu[name].append({k: cpu_after[k] - cpu_before[k] for k in cpu_after})
                 if expected is None:
@@ -290,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{min(os.cpu_count() or 1, workers) * min(1.0, cpu_seq / cpu_conc):.2f}x")
     print(f"load average after {_load()}; every run gave identical results for {args.copies} reports")
     return 0
+
+
+def _step(began: float, what: str, seconds: float) -> None:
+    """One progress line: elapsed since the start, the step, its time."""
+    print(f"[{time.perf_counter() - began:6.1f} s] {what}: {seconds:.1f} s", flush=True)
 
 
 def _load() -> str:

@@ -1,7 +1,5 @@
 """`python -m etk_report ...` is `etk-report ...`."""
 
-import sys
+from etk_report.cli import run
 
-from etk_report.cli import main
-
-sys.exit(main())
+run()

@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import importlib
 import os
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VALIDATION_FAILED, EnvironmentProblem, ReportError
+from pipeline.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_ENVIRONMENT,
+    EXIT_OK,
+    EXIT_VALIDATION_FAILED,
+    EnvironmentProblem,
+    ReportError,
+    is_environment_problem,
+)
 from pipeline.ingest.record import DEFAULT_WAREHOUSE
+from pipeline.progress import Progress, for_terminal
+
+EXIT_CODES = """\
+exit codes:
+  0  done (ingest: loaded)
+  1  a critical validation check failed; nothing was loaded
+  2  bad input: a missing, broken, encrypted or non-report file
+  3  environment: the warehouse is locked, the Prefect API is unreachable or slow, the disk is full
+Errors are one line on stderr. Progress goes to stderr when it is a terminal (-q: none)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,40 +40,141 @@ def main(argv: list[str] | None = None) -> int:
     except (ReportError, EnvironmentProblem) as exc:
         print(f"etk-report: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if not is_environment_problem(exc):
+            raise
+        print(f"etk-report: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print("etk-report: interrupted", file=sys.stderr)
         return 130
 
 
+def run() -> None:
+    """The console entry point: `main`, then exit without the interpreter's slow teardown.
+
+    Why: freeing the modules of Prefect, Great Expectations and pandas one by one took
+    1-2.5 s after the work was done. The atexit handlers registered after this one
+    (Prefect's log and event flushing, the temporary server's stop) still run first;
+    then streams and logging are flushed and the process ends. Tests call `main`.
+    """
+    exit_code = [1]  # an unexpected exception: Python prints it, then this handler runs
+
+    def end_now() -> None:
+        import logging
+
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(exit_code[0])
+
+    atexit.register(end_now)
+    try:
+        exit_code[0] = main()
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+        exit_code[0] = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    sys.exit(exit_code[0])
+
+
+def _import_in_background(module: str) -> None:
+    """Start importing `module` in a daemon thread; a failure is left for the real import to report.
+
+    Why: Great Expectations takes seconds to import, and the flow spends about as long
+    waiting on the Prefect API (I/O, which releases the GIL) before validation needs it.
+    """
+    def load() -> None:
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001 - the validate step imports it again and reports it
+            pass
+
+    threading.Thread(target=load, name=f"import-{module}", daemon=True).start()
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("etk-report")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="etk-report", description=__doc__)
+    parser = argparse.ArgumentParser(prog="etk-report", description=__doc__, epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress lines (errors still print)")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    p = sub.add_parser("extract", help="extract every figure into CSV files")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, parents=[common], epilog=EXIT_CODES,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p = command("extract", "extract every figure into CSV files")
     p.add_argument("report", type=Path, help="annual report PDF")
     p.add_argument("--out", type=Path, required=True, help="folder for figures.csv, finance_summary.csv, municipalities.csv")
     _add_ocr_option(p)
     p.set_defaults(command=_extract)
 
-    p = sub.add_parser("validate", help="extract and validate; exit 1 if a critical check fails")
+    p = command("validate", "extract and validate; exit 1 if a critical check fails")
     p.add_argument("report", type=Path)
-    p.add_argument("--json", type=Path, help="where to write the full result (default: validation.json beside --out or cwd)")
+    p.add_argument("--json", type=Path, help="where to write the full result (default: <report name>.validation.json "
+                                             "in the working directory)")
     p.add_argument("--data-docs", type=Path, metavar="DIR", help="also build Great Expectations Data Docs (HTML) in DIR")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML report (readable offline)")
     _add_ocr_option(p)
     p.set_defaults(command=_validate)
 
-    p = sub.add_parser("ingest", help="extract, validate and load into the warehouse (Prefect flow)")
+    p = command("ingest", "extract, validate and load into the warehouse (Prefect flow)")
     p.add_argument("report", type=Path)
+    _load_options(p)
+    p.add_argument("--show-unmapped", action="store_true", help="list every label no metrics.csv row maps "
+                                                                "(default: only their count)")
+    p.set_defaults(command=_ingest)
+
+    p = command("ingest-folder", "ingest every PDF of a folder (extraction in parallel, loads one at a time)")
+    p.add_argument("folder", type=Path)
+    _load_options(p)
+    p.add_argument("--task-runner", choices=("process", "dask"), default="process",
+                   help="where reports are extracted: local worker processes (default) or a Dask cluster")
+    p.add_argument("--dask-address", metavar="tcp://HOST:PORT",
+                   help="a running Dask scheduler (default with --task-runner dask: a temporary local cluster)")
+    p.add_argument("--workers", type=int, default=2, help="local workers (default 2)")
+    p.set_defaults(command=_ingest_folder)
+    return parser
+
+
+def _load_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warehouse", type=Path, default=Path(os.environ.get("ETK_WAREHOUSE", DEFAULT_WAREHOUSE)),
-                   help=f"DuckDB file (default: $ETK_WAREHOUSE or {DEFAULT_WAREHOUSE})")
+                   help=f"DuckDB file (default: $ETK_WAREHOUSE or {DEFAULT_WAREHOUSE}, relative to the "
+                        f"working directory; the absolute path is printed)")
     p.add_argument("--parquet", type=Path, metavar="DIR", help="also export every table as Parquet, partitioned by year")
     p.add_argument("--csv", type=Path, metavar="DIR", help="also export every table as CSV")
     p.add_argument("--postgres", metavar="DSN", default=os.environ.get("ETK_POSTGRES_DSN"),
                    help="also load into PostgreSQL (default: $ETK_POSTGRES_DSN)")
     _add_ocr_option(p)
-    p.set_defaults(command=_ingest)
-    return parser
+
+
+@contextlib.contextmanager
+def _writing(where: Path) -> Iterator[None]:
+    """A full disk (or quota) while writing `where` becomes one line naming it, exit 3."""
+    try:
+        yield
+    except OSError as exc:
+        if not is_environment_problem(exc):
+            raise
+        raise EnvironmentProblem(f"cannot write {where}: {exc.strerror or exc}") from None
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    return for_terminal(quiet=args.quiet)
 
 
 def _add_ocr_option(p: argparse.ArgumentParser) -> None:
@@ -64,8 +187,11 @@ def _extract(args: argparse.Namespace) -> int:
     from pipeline.extract.report import extract_report
     from pipeline.extract.outputs import summary_lines, write_csvs
 
-    extraction = extract_report(args.report, ocr=args.ocr)
-    write_csvs(extraction, args.out)
+    progress = _progress(args)
+    with progress.stage("extract"):
+        extraction = extract_report(args.report, ocr=args.ocr)
+    with _writing(args.out):
+        write_csvs(extraction, args.out)
     print("\n".join(summary_lines(extraction)))
     print(f"wrote {args.out}/figures.csv, finance_summary.csv, municipalities.csv")
     return EXIT_OK
@@ -74,15 +200,21 @@ def _extract(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     import json
 
-    from pipeline.extract.report import extract_report
-    from pipeline.validate.run import validate_extraction
+    progress = _progress(args)
+    with progress.stage("extract"):
+        from pipeline.extract.report import extract_report
 
-    extraction = extract_report(args.report, ocr=args.ocr)
-    report = validate_extraction(extraction, data_docs_dir=args.data_docs)
+        extraction = extract_report(args.report, ocr=args.ocr)
+    with progress.stage("validate", "(loading Great Expectations)"):
+        from pipeline.validate.run import validate_extraction
+
+        report = validate_extraction(extraction, data_docs_dir=args.data_docs)
     print(report.render_text())
     json_path = args.json or Path(f"{args.report.stem}.validation.json")
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    with _writing(json_path):
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str),
+                             encoding="utf-8")
     print(f"full result: {json_path}")
     if args.html:
         from pipeline.validate.html import write_html
@@ -91,17 +223,69 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.passed else EXIT_VALIDATION_FAILED
 
 
+def _check_environment(warehouse: Path) -> None:
+    """Fail in seconds, before any work, on a locked warehouse or an unreachable Prefect API."""
+    from flows.runtime import check_api
+    from pipeline.load.duckdb_store import check_writable
+
+    check_writable(warehouse)
+    check_api()
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from pipeline.extract.pages import scan_pages
 
     scan_pages(args.report)  # an unreadable file fails here in a fraction of a second, before Prefect starts
+    warehouse = args.warehouse.resolve()  # a relative default would make a second warehouse in another directory
+    new_warehouse = not warehouse.exists()
+    _check_environment(warehouse)
+    from flows.runtime import configure_prefect_env
+
+    configure_prefect_env()  # before Prefect is imported: it reads its settings then
+    import pipeline.extract.report  # noqa: F401 - the flow's own imports done before the background one
     from flows.ingest import run_ingest
 
-    outcome = run_ingest(args.report, warehouse=args.warehouse, parquet_dir=args.parquet,
-                         csv_dir=args.csv, postgres_dsn=args.postgres, ocr=args.ocr)
-    print(outcome.summary(), file=sys.stderr if outcome.exit_code == EXIT_BAD_INPUT else sys.stdout)
-    return outcome.exit_code
+    _import_in_background("pipeline.validate.gx")
+    outcome = run_ingest(args.report, warehouse=warehouse, parquet_dir=args.parquet,
+                         csv_dir=args.csv, postgres_dsn=args.postgres, progress=_progress(args), ocr=args.ocr)
+    code = _report(outcome, args.show_unmapped)
+    if new_warehouse and code != EXIT_ENVIRONMENT:
+        print(f"  note: {warehouse} is a new warehouse file (none was there before; --warehouse or "
+              f"$ETK_WAREHOUSE point to an existing one)")
+    return code
+
+
+def _report(outcome, show_unmapped: bool = False) -> int:
+    """The outcome on the terminal: an environment problem is one line on stderr, like bad input."""
+    code = outcome.exit_code
+    if code == EXIT_ENVIRONMENT:
+        print(f"etk-report: {outcome.file_name}: {outcome.message}", file=sys.stderr)
+        return code
+    text = outcome.summary(max_labels=None if show_unmapped else 0)
+    print(text, file=sys.stderr if code == EXIT_BAD_INPUT else sys.stdout)
+    return code
+
+
+def _ingest_folder(args: argparse.Namespace) -> int:
+    if not args.folder.is_dir():
+        raise ReportError(f"{args.folder}: no such folder")
+    warehouse = args.warehouse.resolve()
+    _check_environment(warehouse)
+    from flows.runtime import configure_prefect_env
+
+    configure_prefect_env()
+    from flows.ingest import run_folder
+
+    progress = _progress(args)
+    with progress.stage("ingest-folder", f"{args.folder} on {args.task_runner} workers"):
+        outcomes = run_folder(args.folder, warehouse=warehouse, task_runner=args.task_runner,
+                              dask_address=args.dask_address, workers=args.workers, parquet_dir=args.parquet,
+                              csv_dir=args.csv, postgres_dsn=args.postgres, ocr=args.ocr)
+    if not outcomes:
+        print(f"no PDF report in {args.folder.resolve()}")
+        return EXIT_OK
+    return max(_report(outcome) for outcome in outcomes)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -6,14 +6,17 @@ tasks as its steps); this module decides order, retries, caching, concurrency
 and what shows up in the Prefect UI (artifacts).
 
 - `ingest_report(pdf)`: one report, in-process.
-- `ingest_folder(folder)`: every PDF of a folder. Extraction runs in parallel
-  worker processes (a ProcessPoolTaskRunner: extraction is CPU-bound and PDFium,
-  used to scan pages, is not thread-safe); each report is validated in the flow's
-  process as soon as it arrives (Great Expectations is imported once, not per
-  worker); loading then runs one report at a time, in report-year order, because
-  a DuckDB file has a single writer.
+- `ingest_folder(folder)`: every PDF of a folder. Extraction and validation run in
+  parallel worker processes (a ProcessPoolTaskRunner: both are CPU-bound and PDFium,
+  used to scan pages, is not thread-safe; each worker imports Great Expectations
+  once); loading then runs one report at a time in the flow's process, in
+  report-year order, because a DuckDB file has a single writer.
 - `run_ingest(pdf, ...)`: `ingest_report` for the CLI, with Prefect's console
   logging silenced; never raises for bad input, returns an `IngestOutcome`.
+- `run_folder(folder, ..., task_runner='process'|'dask')`: `ingest_folder` with its
+  extraction on worker processes or on a Dask cluster (prefect-dask's DaskTaskRunner:
+  a temporary LocalCluster, or a running scheduler's address). Loads stay in the
+  flow's process, one at a time, whatever runs the extraction.
 
 Extraction is cached on the PDF's SHA-256 plus a fingerprint of the pipeline
 code (`pipeline.ingest.record.extractor_fingerprint`), with results persisted in
@@ -51,6 +54,9 @@ from pipeline.ingest.record import (
     resolve_warehouse,
     summarize_validation,
 )
+from flows.runtime import api_url, configure_prefect_env, prefect_problem
+from pipeline.errors import EnvironmentProblem
+from pipeline.progress import SILENT, Progress
 from pipeline.ingest.outcome import (
     LoadSteps,
     Prepared,
@@ -68,6 +74,11 @@ from pipeline.ingest.outcome import (
 )
 
 FOLDER_WORKERS = 2  # the machines this runs on have 2 cores
+TASK_RUNNERS = ("process", "dask")
+
+# Where stage progress goes; run_ingest sets it for the CLI. A module global, not a flow
+# parameter, because a Progress is not serialisable and the flow runs in this process.
+PROGRESS: Progress = SILENT
 
 
 # --------------------------------------------------------------------------- tasks
@@ -132,8 +143,8 @@ def build_tables(extraction: Any) -> Any:
     return build(extraction)
 
 
-@task(name="load-duckdb", retries=3, retry_delay_seconds=[1, 3, 10], retry_condition_fn=_transient,
-      cache_policy=NO_CACHE)
+@task(name="load-duckdb", retries=2, retry_delay_seconds=[1, 2], retry_condition_fn=_transient,
+      cache_policy=NO_CACHE)  # a lock that outlasts 3 s is someone's open connection: fail, exit 3
 def load_duckdb(warehouse: str, tables: Any, record: IngestionRecord) -> dict[str, int]:
     from pipeline.load import duckdb_store as duck
 
@@ -189,14 +200,31 @@ def _prepare_steps(cache_dir: str, ocr: str = "auto") -> PrepareSteps:
 
 
 @task(name="prepare-report", cache_policy=NO_CACHE)
-def prepare_report(pdf_path: str, cache_dir: str, ocr: str = "auto") -> Prepared:
-    """`pipeline.ingest.outcome.prepare` as one task, so a folder's reports are extracted in parallel processes."""
-    return prepare(pdf_path, _prepare_steps(cache_dir, ocr))
+def prepare_report(pdf_path: str, cache_dir: str, data_docs_dir: str | None = None, ocr: str = "auto",
+                   warehouse: str | None = None) -> Prepared:
+    """prepare → validate as one task, so a folder's reports are extracted and validated in parallel.
+
+    Why validation here, in the worker, and not in the flow's process: with it there, the
+    flow's process was the bottleneck (about 0.7 s of validation per report while both
+    workers waited); each worker imports Great Expectations once, and only the validated
+    tables (not the extraction) travel back. `warehouse` is read (never written) for the
+    year-against-year comparison.
+    """
+    return _validate(prepare(pdf_path, _prepare_steps(cache_dir, ocr)), data_docs_dir, warehouse)
 
 
 def _validate(p: Prepared, data_docs_dir: str | None, warehouse: str | None = None) -> Prepared:
     """The `validate` task on a prepared report, in the flow's process (GX is imported once)."""
     return validated(p, lambda extraction: validate(extraction, data_docs_dir, warehouse))
+
+
+def _staged(stage: Callable[..., str], step: Callable[..., Any]) -> Callable[..., Any]:
+    """`step` reported to PROGRESS as a stage named by `stage(*args)`."""
+    def run(*args: Any) -> Any:
+        with PROGRESS.stage(stage(*args)):
+            return step(*args)
+
+    return run
 
 
 def _artifacts(p: Prepared, status: str) -> None:
@@ -214,9 +242,20 @@ LOAD_STEPS = LoadSteps(load_duckdb=load_duckdb, load_postgres=load_postgres, log
                        log_postgres=log_ingestion_postgres, export=export, artifacts=_artifacts)
 
 
+def _progress_steps() -> LoadSteps:
+    """LOAD_STEPS with load and export reported as stages (the log steps keep their task names)."""
+    if not PROGRESS.enabled:
+        return LOAD_STEPS
+    return LoadSteps(load_duckdb=_staged(lambda *a: "load", load_duckdb),
+                     load_postgres=_staged(lambda *a: "load postgres", load_postgres),
+                     log_duckdb=log_ingestion_duckdb, log_postgres=log_ingestion_postgres,
+                     export=_staged(lambda tables, out, fmt: f"export {fmt}", export),
+                     artifacts=_staged(lambda *a: "artifacts", _artifacts))
+
+
 def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
     """`pipeline.ingest.outcome.finish` with the tasks, in the flow's process; one line in the run log."""
-    outcome = finish(p, targets, LOAD_STEPS)
+    outcome = finish(p, targets, _progress_steps())
     logger = get_run_logger()
     (logger.info if outcome.status == LOADED else logger.warning)(log_line(outcome))
     return outcome
@@ -238,10 +277,13 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
     """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input).
 
     `ocr` (auto|off|force): what happens to image pages (`pipeline.extract.report.extract_report`)."""
+    PROGRESS.done("prefect")
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
-    prepared = _validate(prepare(str(pdf_path), _prepare_steps(cache, ocr)),
-                         str(data_docs_dir) if data_docs_dir else None, str(wh))
+    with PROGRESS.stage("extract"):
+        prepared = prepare(str(pdf_path), _prepare_steps(cache, ocr))
+    with PROGRESS.stage("validate"):
+        prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None, str(wh))
     return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir))
 
 
@@ -255,14 +297,14 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
     docs = str(data_docs_dir) if data_docs_dir else None
-    futures = {prepare_report.submit(str(pdf), cache, ocr): pdf for pdf in list_reports(folder, pattern)}
+    futures = {prepare_report.submit(str(pdf), cache, docs, ocr, str(wh)): pdf
+               for pdf in list_reports(folder, pattern)}
     prepared = []
-    for future in as_completed(list(futures)):  # validate each report while others still extract
+    for future in as_completed(list(futures)):
         try:
-            p = future.result()
+            prepared.append(future.result())
         except Exception as exc:  # noqa: BLE001 - the worker itself failed; an error outcome like any other
-            p = failed_before_prepared(futures[future], exc)
-        prepared.append(_validate(p, docs, str(wh)))
+            prepared.append(failed_before_prepared(futures[future], exc))
     targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir)
     return [_finish(p, targets) for p in in_load_order(prepared)]
 
@@ -303,22 +345,108 @@ def quiet_prefect(level: int = logging.CRITICAL + 1) -> Iterator[None]:
 def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir: str | Path | None = None,
                postgres_dsn: str | None = None, *, csv_dir: str | Path | None = None,
                cache_dir: str | Path | None = None, data_docs_dir: str | Path | None = None,
-               quiet: bool = True, ocr: str = "auto") -> IngestOutcome:
+               quiet: bool = True, progress: Progress | None = None, ocr: str = "auto") -> IngestOutcome:
     """Run the `ingest_report` flow for the CLI and return its `IngestOutcome`.
 
-    Exit-code mapping for the CLI: `outcome.exit_code` (loaded 0, failed_validation 1, error 2).
-    With no Prefect server configured (PREFECT_API_URL unset) Prefect starts a temporary
-    local one for the run, which costs several seconds; point PREFECT_API_URL at a running
-    `prefect server start` to avoid that and to see the run in the UI.
+    Exit-code mapping for the CLI: `outcome.exit_code` (loaded 0, failed_validation 1,
+    environment 3, other errors 2). With no Prefect server configured (PREFECT_API_URL unset)
+    Prefect starts a temporary local one for the run, which costs several seconds; point
+    PREFECT_API_URL at a running `prefect server start` to avoid that and to see the run in the UI.
+    `progress` reports each stage (Prefect start-up, extract, validate, load, export).
     """
-    # No telemetry from the temporary server: the machines here have no internet access.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
+    global PROGRESS
+    configure_prefect_env()
+    PROGRESS = progress or SILENT
+    if api_url():
+        PROGRESS.start("prefect", f"flow run on {api_url()}")
+    else:
+        PROGRESS.start("prefect", "starting a temporary server (set PREFECT_API_URL to skip this)")
     context = quiet_prefect() if quiet else contextlib.nullcontext()
     with context:
         try:
-            return ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
-                                 csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir, ocr=ocr)
+            outcome = ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
+                                    csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir, ocr=ocr)
+            PROGRESS.note(f"flow run finished: {outcome.status}")
+            return outcome
         except Exception as exc:  # noqa: BLE001 - e.g. the Prefect API is unreachable
+            PROGRESS.failed("prefect")
+            problem = prefect_problem(exc)
             return IngestOutcome(status=ERROR, source=str(pdf), file_name=Path(pdf).name,
-                                 message=f"{type(exc).__name__}: {exc}")
+                                 environment=problem is not None,
+                                 message=str(problem) if problem else f"{type(exc).__name__}: {exc}")
+        finally:
+            PROGRESS = SILENT
+
+
+def folder_task_runner(kind: str = "process", dask_address: str | None = None,
+                       workers: int = FOLDER_WORKERS, dask_processes: bool = True) -> Any:
+    """The task runner that extracts a folder's reports.
+
+    'process': worker processes on this machine (the default). 'dask': prefect-dask's
+    DaskTaskRunner, on the scheduler at `dask_address`, else on a temporary LocalCluster of
+    `workers` single-threaded workers (PDFium is not thread-safe: one thread per worker).
+    """
+    if kind == "process":
+        return ProcessPoolTaskRunner(max_workers=workers)
+    if kind != "dask":
+        raise ValueError(f"unknown task runner {kind!r}; choose one of {', '.join(TASK_RUNNERS)}")
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise EnvironmentProblem("--task-runner dask needs prefect-dask: pip install -e '.[dask]'") from None
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
+                                          "processes": dask_processes, "dashboard_address": None})
+
+
+def run_folder(folder: str | Path, warehouse: str | Path | None = None, *, task_runner: str = "process",
+               dask_address: str | None = None, workers: int = FOLDER_WORKERS,
+               quiet: bool = True, **options: Any) -> list[IngestOutcome]:
+    """`ingest_folder` on the chosen task runner (see `folder_task_runner`); `options` are its parameters."""
+    configure_prefect_env()
+    runner = folder_task_runner(task_runner, dask_address, workers)
+    context = quiet_prefect() if quiet else contextlib.nullcontext()
+    with context, _one_api_for_workers(quiet):
+        return ingest_folder.with_options(task_runner=runner)(folder, warehouse=warehouse, **options)
+
+
+@contextlib.contextmanager
+def _one_api_for_workers(quiet: bool) -> Iterator[None]:
+    """Workers (process pool or Dask) are processes of their own: give them this process's Prefect API.
+
+    Why: without PREFECT_API_URL every worker would start its own temporary server (tens of
+    seconds each) and print every task run. With PREFECT_API_URL set it is used as it is (a
+    remote cluster's workers must be able to reach it); otherwise one temporary server is
+    started here and its URL is handed to the workers through their environment.
+    """
+    saved = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_LOGGING_LEVEL", "DASK_LOGGING__DISTRIBUTED")}
+    if quiet:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+        os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"  # not the nanny's routine shutdown warnings
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    settings: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    configured = PREFECT_API_URL.value()  # the environment's, or a test harness's
+    if configured:
+        os.environ["PREFECT_API_URL"] = configured
+    else:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        try:
+            server.start()
+        except Exception as exc:  # noqa: BLE001 - the same one line as for `ingest`
+            raise (prefect_problem(exc) or exc) from None
+        os.environ["PREFECT_API_URL"] = server.api_url
+        settings = temporary_settings({PREFECT_API_URL: server.api_url})
+    try:
+        with settings:
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -17,10 +17,12 @@ any notification set up on failed runs. `prefect deployment run
 # (`Path` not defined) when a deployment loaded the flow from its file.
 import argparse
 import os
+import sys
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.schedules import Cron
+from prefect.states import Completed
 
 from flows.ingest import ingest_report
 from pipeline.ingest.record import IngestOutcome, newest_report
@@ -28,15 +30,34 @@ from pipeline.ingest.record import IngestOutcome, newest_report
 SPRING_CRON = "0 6 1 4 *"  # 06:00 on 1 April
 TIMEZONE = "Europe/Helsinki"
 DEPLOYMENT = "yearly-spring"
+NO_NEW_REPORT = "no new report"
+
+
+def prepare_inbox(folder: str | Path) -> Path:
+    """The inbox as an absolute path, created when missing; raises when it exists but is not a folder.
+
+    Why at start-up: the first scheduled run comes months later, and must not be the one
+    that finds out the folder was never there.
+    """
+    inbox = Path(folder).expanduser().resolve()
+    if inbox.exists() and not inbox.is_dir():
+        raise NotADirectoryError(f"inbox {inbox} exists but is not a folder")
+    inbox.mkdir(parents=True, exist_ok=True)
+    return inbox
 
 
 @flow(name="ingest-newest")
 def ingest_newest(folder: str, warehouse: str | None = None, parquet_dir: str | None = None,
                   postgres_dsn: str | None = None, csv_dir: str | None = None) -> IngestOutcome:
-    """Ingest the newest PDF of `folder`; raise (run ends Failed) unless it was loaded."""
-    pdf = newest_report(folder)
+    """Ingest the newest PDF of `folder`; raise (run ends Failed) unless it was loaded.
+
+    An empty or missing inbox is not a failure: the run ends Completed, "no new report".
+    """
+    inbox = Path(folder).expanduser().resolve()
+    pdf = newest_report(inbox) if inbox.is_dir() else None
     if pdf is None:
-        raise FileNotFoundError(f"no PDF report in {Path(folder).resolve()}")
+        get_run_logger().info(f"{NO_NEW_REPORT}: no PDF in {inbox}")
+        return Completed(message=f"{NO_NEW_REPORT} in {inbox}")
     outcome = ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
                             csv_dir=csv_dir)
     if not outcome.ok:
@@ -61,12 +82,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cron", default=SPRING_CRON, help=f"schedule (default: '{SPRING_CRON}')")
     parser.add_argument("--timezone", default=TIMEZONE, help=f"schedule time zone (default: {TIMEZONE})")
     args = parser.parse_args(argv)
-    parameters = {"folder": str(Path(args.folder).resolve()), "warehouse": args.warehouse,
+    inbox = prepare_inbox(args.folder)
+    warehouse = str(Path(args.warehouse).resolve()) if args.warehouse else None
+    parameters = {"folder": str(inbox), "warehouse": warehouse,
                   "parquet_dir": args.parquet, "csv_dir": args.csv, "postgres_dsn": args.postgres}
-    ingest_newest.serve(name=DEPLOYMENT, schedules=[schedule(args.cron, args.timezone)],
-                        parameters={k: v for k, v in parameters.items() if v is not None},
-                        description="Ingest the newest annual report of the inbox folder every spring.",
-                        tags=["etk"])
+    print(f"inbox: {inbox} ({len(list(inbox.glob('*.pdf')))} PDF now); schedule '{args.cron}' {args.timezone}. "
+          f"Keep this process running: the schedule runs only while it does.", file=sys.stderr)
+    try:
+        ingest_newest.serve(name=DEPLOYMENT, schedules=[schedule(args.cron, args.timezone)],
+                            parameters={k: v for k, v in parameters.items() if v is not None},
+                            description="Ingest the newest annual report of the inbox folder every spring.",
+                            tags=["etk"])
+    finally:
+        print(f"serve stopped: the deployment 'ingest-newest/{DEPLOYMENT}' is paused and its schedule will "
+              f"not run until `python -m flows.serve` runs again (or use a work pool, see prefect.yaml)",
+              file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -25,3 +25,24 @@ class EnvironmentProblem(Exception):
     """
 
     exit_code = EXIT_ENVIRONMENT
+
+
+_DISK_ERRNOS = {28, 122}  # ENOSPC, EDQUOT
+_ENVIRONMENT_WORDS = ("no space left on device", "disk quota exceeded", "could not set lock on file",
+                      "conflicting lock", "read-only file system")
+
+
+def is_environment_problem(exc: BaseException) -> bool:
+    """Whether `exc` is the machine's fault (lock, disk, network), not the report's.
+
+    Why by errno and message rather than by class: DuckDB, psycopg and httpx each
+    have their own classes, and this module must not import any of them.
+    """
+    if isinstance(exc, EnvironmentProblem):
+        return True
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
+        return True
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    text = str(exc).casefold()
+    return any(word in text for word in _ENVIRONMENT_WORDS)

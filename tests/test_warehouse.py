@@ -111,8 +111,8 @@ def test_load_sample_creates_tables_from_the_schema_files(tmp_path, tables2022):
     assert warehouse.row_counts(path)["figures"] == {2022: 153}
     with duckdb.connect(str(path), read_only=True) as con:
         cols = [r[0] for r in con.execute("DESCRIBE unit_summary").fetchall()]
-    assert cols[:4] == ["report_year", "unit", "unit_year", "page"]
-    assert cols[4:-1] == metric_names() and cols[-1] == "municipalities_listed"
+    assert cols[:3] == ["report_year", "unit", "page"]  # no unit_year since issue 12: it repeated report_year
+    assert cols[3:-1] == metric_names() and cols[-1] == "municipalities_listed"
     log = warehouse.read_table(path, "ingestions")
     assert list(log["status"]) == ["loaded"] and log.loc[0, "rows_figures"] == 153
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ReportError
+from pipeline.errors import ReportError, is_environment_problem
 from pipeline.ingest.record import ERROR, FAILED_VALIDATION, LOADED, IngestionRecord, IngestOutcome, utcnow
 
 NOTHING_EXTRACTED = "nothing extracted"
@@ -208,6 +208,7 @@ def load(p: Prepared, record: IngestionRecord, outcome: IngestOutcome, targets: 
         steps.load_duckdb(str(targets.warehouse), p.tables, record)
     except Exception as exc:  # noqa: BLE001
         outcome.targets["duckdb"] = "error"
+        outcome.environment = is_environment_problem(exc)
         outcome.message = f"DuckDB load failed, nothing changed there: {one_line(exc)}"
         record.message = outcome.message
         # only DuckDB: PostgreSQL was not tried, so it has nothing to explain
@@ -221,6 +222,7 @@ def load(p: Prepared, record: IngestionRecord, outcome: IngestOutcome, targets: 
             outcome.targets["postgres"] = "loaded"
         except Exception as exc:  # noqa: BLE001
             outcome.status = ERROR
+            outcome.environment = is_environment_problem(exc)
             outcome.targets["postgres"] = "error"
             outcome.message = f"PostgreSQL load failed (DuckDB was loaded): {one_line(exc)}"
 
@@ -234,6 +236,7 @@ def export(tables: Any, outcome: IngestOutcome, targets: Targets, steps: LoadSte
             outcome.exports[fmt] = steps.export(tables, str(out_dir), fmt)
         except Exception as exc:  # noqa: BLE001
             outcome.status = ERROR
+            outcome.environment = is_environment_problem(exc)
             outcome.message = f"{fmt} export to {out_dir} failed (the warehouse was loaded): {one_line(exc)}"
 
 

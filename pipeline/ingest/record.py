@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VALIDATION_FAILED
+from pipeline.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_OK, EXIT_VALIDATION_FAILED
 
 LOADED, FAILED_VALIDATION, ERROR = "loaded", "failed_validation", "error"
 DEFAULT_WAREHOUSE = Path("warehouse/etk.duckdb")
@@ -173,6 +173,7 @@ class IngestOutcome:
     ingestion_id: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    environment: bool = False        # an 'error' that is the machine's fault (lock, disk, Prefect API)
 
     @property
     def ok(self) -> bool:
@@ -180,13 +181,19 @@ class IngestOutcome:
 
     @property
     def exit_code(self) -> int:
+        """0 loaded, 1 failed validation, 3 an environment error, 2 any other error (bad input)."""
+        if self.status == ERROR and self.environment:
+            return EXIT_ENVIRONMENT
         return {LOADED: EXIT_OK, FAILED_VALIDATION: EXIT_VALIDATION_FAILED}.get(self.status, EXIT_BAD_INPUT)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def summary(self, max_labels: int = 12) -> str:
-        """A few lines for a terminal: what happened, where, and what needs a look."""
+    def summary(self, max_labels: int | None = 12) -> str:
+        """A few lines for a terminal: what happened, where, and what needs a look.
+
+        `max_labels` unmapped labels are named (None: all; 0: only their count).
+        """
         year = self.report_year if self.report_year is not None else "?"
         lines: list[str]
         if self.status == LOADED:
@@ -205,11 +212,18 @@ class IngestOutcome:
         for fmt, path in self.exports.items():
             lines.append(f"  {fmt} export: {path}")
         if self.unmapped_labels:
-            shown = ", ".join(self.unmapped_labels[:max_labels])
-            more = len(self.unmapped_labels) - max_labels
-            lines.append(f"  labels with no metric in metrics.csv ({len(self.unmapped_labels)}): {shown}"
-                         + (f", ... {more} more" if more > 0 else ""))
+            lines.append(unmapped_line(self.unmapped_labels, max_labels))
         if self.cache_hit:
             lines.append("  extraction: reused from cache (same file)")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+def unmapped_line(labels: list[str], max_labels: int | None) -> str:
+    """'labels with no metric in metrics.csv (N): a, b, ... k more', or only the count when max_labels is 0."""
+    head = f"  labels with no metric in metrics.csv ({len(labels)})"
+    if max_labels == 0:
+        return head + " (they stay in the figures table; --show-unmapped lists them)"
+    shown = labels if max_labels is None else labels[:max_labels]
+    more = len(labels) - len(shown)
+    return head + ": " + ", ".join(shown) + (f", ... {more} more" if more > 0 else "")

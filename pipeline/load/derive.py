@@ -6,6 +6,7 @@ PostgreSQL, the exports and the flow artifacts, and is tested without a database
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ import pandas as pd
 from pipeline.cells import text_or_none
 from pipeline.data import load_json
 
-from pipeline.load.metrics import MetricRule, normalize, match_metric, metric_names, metric_rules
+from pipeline.load.metrics import MetricRule, normalize, match_metric, metric_names, metric_rules, metric_types
 from pipeline.load.schema import DATA_TABLES, conform, warehouse_specs
 
 if TYPE_CHECKING:
@@ -46,6 +47,26 @@ def funding_sections() -> frozenset[str]:
 
 def _in_funding_section(section: object) -> bool:
     return normalize(text_or_none(section) or "").rstrip(":").strip() in funding_sections()
+
+
+def normalize_section(printed: object) -> str | None:
+    """A section heading without its trailing colon and with single spaces: 'Ryhmätoiminta:' -> 'Ryhmätoiminta'.
+
+    Why: the same heading is printed with and without a colon on different pages, and an
+    analyst grouping by section must not see two groups.
+    """
+    text = text_or_none(printed)
+    if text is None:
+        return None
+    return re.sub(r"\s+", " ", text).strip().rstrip(":").strip() or None
+
+
+def with_normalized_sections(figures: pd.DataFrame) -> pd.DataFrame:
+    """`section` normalised, the printed heading kept in `section_printed`."""
+    if "section" not in figures.columns:
+        return figures
+    printed = figures["section"]
+    return figures.assign(section_printed=printed, section=printed.map(normalize_section))
 
 
 def _funding_mask(figures: pd.DataFrame, rules: tuple[MetricRule, ...]) -> tuple[pd.Series, pd.Series]:
@@ -105,7 +126,7 @@ def unit_metrics(figures: pd.DataFrame, rules: tuple[MetricRule, ...] | None = N
                             f"kept '{seen[key]}'")
             continue
         seen[key] = str(fig.label)
-        rows.append({"report_year": fig.report_year, "unit": fig.unit, "unit_year": fig.unit_year,
+        rows.append({"report_year": fig.report_year, "unit": fig.unit,
                      "metric": metric, "value": fig.value, "uom": fig.uom, "label": fig.label,
                      "page": fig.page, "row": fig.row})
     frame = pd.DataFrame(rows, columns=spec.column_names)
@@ -114,15 +135,20 @@ def unit_metrics(figures: pd.DataFrame, rules: tuple[MetricRule, ...] | None = N
 
 def unit_summary(figures: pd.DataFrame, metrics_long: pd.DataFrame,
                  municipalities: pd.DataFrame | None = None,
-                 rules: tuple[MetricRule, ...] | None = None) -> pd.DataFrame:
-    """One row per unit and report year, one column per metric (NULL when not printed)."""
+                 rules: tuple[MetricRule, ...] | None = None,
+                 warnings: list[str] | None = None) -> pd.DataFrame:
+    """One row per unit and report year, one column per metric: NULL when not printed, 0 when printed 0.
+
+    Count metrics are integers; a count printed with a fraction is NULL here and named in
+    `warnings` (validation fails such a report anyway: counts must be whole).
+    `municipalities_listed` is NULL for a unit that lists no municipalities.
+    """
     rules = rules if rules is not None else metric_rules()
     spec = warehouse_specs()["unit_summary"]
     if figures.empty:
         return conform(pd.DataFrame(columns=spec.column_names), spec)
     keys = ["report_year", "unit"]
-    base = (figures.groupby(keys, sort=False, dropna=False)
-            .agg(unit_year=("unit_year", "first"), page=("page", "min")).reset_index())
+    base = figures.groupby(keys, sort=False, dropna=False).agg(page=("page", "min")).reset_index()
     if not metrics_long.empty:
         wide = metrics_long.pivot_table(index=keys, columns="metric", values="value", aggfunc="first")
         base = base.merge(wide.reset_index(), on=keys, how="left")
@@ -133,16 +159,29 @@ def unit_summary(figures: pd.DataFrame, metrics_long: pd.DataFrame,
         listed = municipalities.groupby(keys).size().rename("municipalities_listed").reset_index()
         base = base.merge(listed, on=keys, how="left")
     else:
-        base["municipalities_listed"] = 0
-    base["municipalities_listed"] = base["municipalities_listed"].fillna(0)
+        base["municipalities_listed"] = pd.NA
+    _blank_fractional_counts(base, metric_types(rules), warnings if warnings is not None else [])
     return conform(base, spec)
+
+
+def _blank_fractional_counts(base: pd.DataFrame, types: dict[str, str], warnings: list[str]) -> None:
+    """Set count cells that are not whole numbers to NULL, naming each in `warnings`."""
+    for metric, kind in types.items():
+        if kind != "int" or metric not in base.columns:
+            continue
+        values = pd.to_numeric(base[metric], errors="coerce")
+        fractional = values.notna() & (values != values.round())
+        for row in base[fractional].itertuples(index=False):
+            warnings.append(f"{row.unit}: {metric} {getattr(row, metric)} is not a whole number; "
+                            f"left empty in unit_summary (p.{row.page})")
+        base.loc[fractional, metric] = float("nan")
 
 
 def build_tables(extraction: Extraction) -> WarehouseTables:
     """Every data table of one extraction, conformed to the warehouse schema."""
     specs = warehouse_specs()
     rules = metric_rules()
-    figures = conform(extraction.figures, specs["figures"])
+    figures = conform(with_normalized_sections(extraction.figures), specs["figures"])
     municipalities = conform(extraction.municipalities, specs["municipalities"])
     metrics_long, unmapped, warnings = unit_metrics(figures, rules)
     frames = {
@@ -151,7 +190,7 @@ def build_tables(extraction: Extraction) -> WarehouseTables:
         "finance_summary": conform(extraction.finance_summary, specs["finance_summary"]),
         "municipalities": municipalities,
         "unit_metrics": metrics_long,
-        "unit_summary": unit_summary(figures, metrics_long, municipalities, rules),
+        "unit_summary": unit_summary(figures, metrics_long, municipalities, rules, warnings),
     }
     year = int(extraction.report_year)
     for name, frame in frames.items():

@@ -10,12 +10,15 @@ a load that finds the file locked raises `duckdb.IOException`, which the flow re
 from __future__ import annotations
 
 import contextlib
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from pipeline.errors import EnvironmentProblem
 from pipeline.load.derive import WarehouseTables
 from pipeline.ingest.record import IngestionRecord
 from pipeline.load.schema import DATA_TABLES, LOG_TABLE, TableSpec, conform, quote, schema_statements, warehouse_specs
@@ -32,6 +35,48 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         yield con
     finally:
         con.close()
+
+
+LOCK_WAIT_SECONDS = 3.0  # a lock held longer is someone's open connection, not a load finishing
+
+
+def lock_holder(message: str) -> str | None:
+    """'PID 123 (/usr/bin/python3.11)' from DuckDB's lock message, when it names the holder."""
+    found = re.search(r"held in (.+?) \(PID (\d+)\)", message)
+    return f"PID {found.group(2)} ({found.group(1)})" if found else None
+
+
+def locked_warehouse(path: str | Path, exc: BaseException) -> EnvironmentProblem | None:
+    """The one-line environment problem for a DuckDB lock error, else None."""
+    text = str(exc)
+    if "lock" not in text.casefold():
+        return None
+    holder = lock_holder(text)
+    by = f" by {holder}" if holder else " by another process"
+    return EnvironmentProblem(f"warehouse {Path(path).resolve()} is locked{by}; "
+                              f"close that connection (read-only ones too) and run again")
+
+
+def check_writable(path: str | Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> None:
+    """Fail fast, before any work, when another process holds the warehouse file.
+
+    Why up front: a load that meets the lock only after extraction and validation
+    would retry for many seconds and then fail. Retries for `wait_seconds` (a
+    load finishing elsewhere releases it), then raises EnvironmentProblem.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            with connect(path):
+                return
+        except duckdb.IOException as exc:
+            problem = locked_warehouse(path, exc)
+            if problem is None:
+                raise EnvironmentProblem(f"warehouse {Path(path).resolve()} cannot be opened: "
+                                         f"{str(exc).splitlines()[0]}") from None
+            if time.monotonic() >= deadline:
+                raise problem from None
+            time.sleep(0.25)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

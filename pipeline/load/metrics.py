@@ -75,6 +75,23 @@ def metric_names(rules: tuple[MetricRule, ...] | None = None) -> list[str]:
     return list(dict.fromkeys(r.metric for r in (rules if rules is not None else metric_rules())))
 
 
+def metric_types(rules: tuple[MetricRule, ...] | None = None) -> dict[str, str]:
+    """{metric: 'int' | 'float'}: int when every rule of the metric names a count unit (hlö, kpl, ...).
+
+    Why from the units of measure: an analyst wants 82 clients, not 82.0; the mapping of
+    units to types is data (`warehouse.json` `_metric_types`), so a new count unit is no code.
+    """
+    from pipeline.data import load_json
+
+    by_uom = {normalize(k): v for k, v in load_json("warehouse.json")["_metric_types"].items() if not k.startswith("_")}
+    rules = rules if rules is not None else metric_rules()
+    types: dict[str, str] = {}
+    for rule in rules:
+        kind = by_uom.get(normalize(rule.uom), "float") if rule.uom else "float"
+        types[rule.metric] = "int" if types.get(rule.metric, "int") == "int" and kind == "int" else "float"
+    return types
+
+
 def match_metric(rules: tuple[MetricRule, ...] | list[MetricRule], label: str, uom: str | None,
                  parent: str | None, section: str | None) -> str | None:
     for rule in rules:

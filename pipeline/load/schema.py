@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from pipeline.load.metrics import metric_names
+from pipeline.load.metrics import metric_names, metric_types
 from pipeline.extract.tables import PANDAS_DTYPES, table_specs
 from pipeline.data import load_json
 
@@ -63,17 +63,26 @@ def _spec(name: str, raw: dict, extra: tuple[Column, ...] = ()) -> TableSpec:
 def warehouse_specs() -> dict[str, TableSpec]:
     """Every warehouse table: data tables in load order, then the ingestion log."""
     contracts = table_specs()
-    local = {k: v for k, v in load_json("warehouse.json").items() if not k.startswith("_")}
-    specs = {name: _spec(name, contracts.get(name) or local[name]) for name in DATA_TABLES}
-    # unit_summary: one float column per metric, between the identifying columns and municipalities_listed
+    raw = load_json("warehouse.json")
+    local = {k: v for k, v in raw.items() if not k.startswith("_")}
+    specs = {name: _spec(name, contracts.get(name) or local[name], _extra_columns(raw, name)) for name in DATA_TABLES}
+    # unit_summary: one column per metric, typed by its unit of measure, between the
+    # identifying columns and municipalities_listed
     base = specs["unit_summary"]
     head = tuple(c for c in base.columns if c.name != "municipalities_listed")
     tail = tuple(c for c in base.columns if c.name == "municipalities_listed")
-    metrics = tuple(Column(m, "float", True, "from metrics.csv") for m in metric_names())
+    types = metric_types()
+    metrics = tuple(Column(m, types[m], True, "from metrics.csv") for m in metric_names())
     specs["unit_summary"] = TableSpec(base.name, base.description, base.key, head + metrics + tail)
     counts = tuple(Column(f"rows_{t}", "int", True, f"rows of {t} in this report") for t in DATA_TABLES)
     specs[LOG_TABLE] = _spec(LOG_TABLE, local[LOG_TABLE], counts)
     return specs
+
+
+def _extra_columns(raw: dict, table: str) -> tuple[Column, ...]:
+    """Warehouse-only columns of a contract table (`_extra_columns` in warehouse.json)."""
+    extra = raw.get("_extra_columns", {}).get(table, {})
+    return tuple(Column(name, c["type"], bool(c.get("nullable", True)), c.get("doc", "")) for name, c in extra.items())
 
 
 def conform(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
