@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import NotAReport
+from pipeline.errors import NotAReport, ReportError
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
 from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout import group_lines
-from pipeline.extract.pages import PageScan, open_words, scan_pages
+from pipeline.extract.pages import PageProblem, PageScan, open_words, scan_pages
 from pipeline.extract.stat_blocks import UnitPage, parse_statistics_page
 from pipeline.extract.tables import figures_frame, frame
 from pipeline.extract.vocabulary import vocabulary
@@ -51,9 +51,19 @@ def extract_report(path: str | Path) -> Extraction:
     """Read every statistics page and the finance summary of the report at `path`.
 
     Raises `pipeline.errors.ReportError` (one-line message) for unreadable input
-    and `pipeline.errors.NotAReport` when no statistics page is found.
+    and `pipeline.errors.NotAReport` when no statistics page is found. A page that
+    is over a resource limit or cannot be parsed is skipped and becomes an issue.
     """
     path = Path(path)
+    try:
+        return _extract_report(path)
+    except ReportError:
+        raise
+    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - hostile input must end in one line
+        raise ReportError(f"{path}: cannot read PDF ({type(exc).__name__})") from None
+
+
+def _extract_report(path: Path) -> Extraction:
     scans = scan_pages(path)
     wanted = [scan.number for scan in scans if _may_hold_figures(scan)]
     image_pages = [scan.number for scan in scans if not scan.has_text_layer and scan.image_count]
@@ -62,9 +72,16 @@ def extract_report(path: str | Path) -> Extraction:
 
     units: list[UnitPage] = []
     finance: list[FinanceRow] = []
+    issues += [_page_issue(scan.number, "page_over_limit", f"skipped: {scan.skipped}", scan.head)
+               for scan in scans if scan.skipped]
     with open_words(path) as reader:
         for number in wanted:
-            lines = group_lines(reader.words(number))
+            try:
+                words = reader.words(number)
+            except PageProblem as problem:
+                issues.append(_page_issue(number, problem.kind, f"skipped: {problem.reason}", scans[number - 1].text))
+                continue
+            lines = group_lines(words)
             found = parse_statistics_page(lines, number)
             units.extend(found)
             if has_finance_title(lines):
@@ -76,7 +93,10 @@ def extract_report(path: str | Path) -> Extraction:
 
     if not units:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
-        raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title{images})")
+        skipped = [i.line() for i in issues if i.kind in ("page_over_limit", "unreadable_page")]
+        unread = "; " + "; ".join(skipped[:3]) if skipped else ""
+        raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title"
+                         f"{images}{unread})")
     for unit in units:
         if not unit.figures:
             issues.append(ExtractionIssue(unit.page, "title_without_figures", CRITICAL,
@@ -100,6 +120,12 @@ def extract_report(path: str | Path) -> Extraction:
         image_pages=image_pages,
         issues=issues,
     )
+
+
+def _page_issue(page: int, kind: str, reason: str, text: str) -> ExtractionIssue:
+    """A page that was not read: critical if its text (or raw content) shows a statistics or finance title."""
+    severity = CRITICAL if _may_hold_figures(PageScan(page, text, 0)) else WARNING
+    return ExtractionIssue(page, kind, severity, reason)
 
 
 def _page_list(pages: list[int], shown: int = 10) -> str:

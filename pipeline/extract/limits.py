@@ -1,0 +1,215 @@
+"""Resource bounds per file and per page, checked before any library does the expensive work.
+
+Why before: PDFium (the page scan) and pdfminer (pdfplumber's layout) both inflate a page's
+content stream in full and build an object per text operator. A 4 KB file whose content is
+compressed twice inflates to gigabytes; a page of 200,000 text objects takes minutes. So the
+raw streams are measured here with pdfminer's object parser, which reads the file's
+structure without interpreting content, and with a decompressor that stops at the limit.
+A page over a limit is skipped and named (see `pipeline.extract.issues`), never read.
+
+The limits are one settings object; `ETK_MAX_*` / `ETK_PAGE_SECONDS` environment variables
+override the defaults. A 77-page report is far below every default (the sample's largest page
+has 14 KB of content and 244 text operators).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ResourceLimits:
+    max_file_bytes: int = 512 * 1024 * 1024        # a report is a few MB; this stops a 2 GB sparse file fast
+    max_page_content_bytes: int = 16 * 1024 * 1024  # inflated content streams of one page, forms included
+    max_page_text_operators: int = 30_000           # BT/Tj/TJ operators of one page
+    page_seconds: float = 30.0                     # pdfplumber's layout work on one page
+    max_pages: int = 5_000
+
+    @classmethod
+    def from_env(cls) -> "ResourceLimits":
+        """Defaults, each overridable by an environment variable (`ETK_MAX_FILE_BYTES`, ...)."""
+        def read(name: str, default: float, kind: type) -> Any:
+            raw = os.environ.get(name)
+            try:
+                return kind(raw) if raw else default
+            except ValueError:
+                return default
+
+        d = cls()
+        return cls(max_file_bytes=read("ETK_MAX_FILE_BYTES", d.max_file_bytes, int),
+                   max_page_content_bytes=read("ETK_MAX_PAGE_CONTENT_BYTES", d.max_page_content_bytes, int),
+                   max_page_text_operators=read("ETK_MAX_PAGE_TEXT_OPERATORS", d.max_page_text_operators, int),
+                   page_seconds=read("ETK_PAGE_SECONDS", d.page_seconds, float),
+                   max_pages=read("ETK_MAX_PAGES", d.max_pages, int))
+
+
+@dataclass(frozen=True)
+class PageCost:
+    """What reading a page would cost; `over` is a one-line reason when a limit is exceeded."""
+
+    number: int
+    content_bytes: int
+    text_operators: int
+    over: str | None = None
+    head: str = ""  # the first bytes of its content as latin-1: enough to see a title in a skipped page
+
+
+class PageTimeout(Exception):
+    """A page's layout work ran past `ResourceLimits.page_seconds`."""
+
+
+HEAD_BYTES = 64 * 1024
+_TEXT_OPERATOR = re.compile(rb"(?<![A-Za-z0-9_\\])(?:BT|Tj|TJ)(?![A-Za-z0-9_])")
+_FLATE = {"FlateDecode", "Fl"}
+_LZW = {"LZWDecode", "LZW"}
+_RUN_LENGTH = {"RunLengthDecode", "RL"}
+_ASCII = {"ASCIIHexDecode", "AHx", "ASCII85Decode", "A85"}
+
+
+def page_costs(path: Path, limits: ResourceLimits) -> list[PageCost]:
+    """Inflated content size and text operators of every page, each inflated no further than the limit.
+
+    Raises whatever pdfminer raises for a broken file; the caller turns that into one line.
+    """
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    costs = []
+    with path.open("rb") as fh:
+        document = PDFDocument(PDFParser(fh))
+        for number, page in enumerate(PDFPage.create_pages(document), start=1):
+            if number > limits.max_pages:
+                break
+            costs.append(_page_cost(number, page, limits))
+    return costs
+
+
+def _page_cost(number: int, page: Any, limits: ResourceLimits) -> PageCost:
+    budget = limits.max_page_content_bytes + 1
+    total, operators, head = 0, 0, b""
+    for stream in _content_streams(page):
+        data = _bounded_data(stream, budget - total)
+        head += data[: HEAD_BYTES - len(head)]
+        total += len(data)
+        operators += len(_TEXT_OPERATOR.findall(data))
+        if total >= budget:
+            return PageCost(number, total, operators,
+                            f"its content inflates to over {limits.max_page_content_bytes:,} bytes",
+                            head.decode("latin-1"))
+    if operators > limits.max_page_text_operators:
+        return PageCost(number, total, operators,
+                        f"it has {operators:,} text operators, over the limit of {limits.max_page_text_operators:,}",
+                        head.decode("latin-1"))
+    return PageCost(number, total, operators)
+
+
+def _content_streams(page: Any, max_forms: int = 200) -> Iterator[Any]:
+    """The page's content streams, then its form XObjects' (nested ones too, each once)."""
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    yield from (s for s in page.contents if isinstance(s, PDFStream))
+    pending, seen = [page.resources], set()
+    while pending and len(seen) < max_forms:
+        resources = resolve1(pending.pop())
+        xobjects = resolve1(resources.get("XObject")) if isinstance(resources, dict) else None
+        if not isinstance(xobjects, dict):
+            continue
+        for ref in xobjects.values():
+            stream = resolve1(ref)
+            key = getattr(ref, "objid", id(stream))
+            if not isinstance(stream, PDFStream) or key in seen or _name(stream.get("Subtype")) != "Form":
+                continue
+            seen.add(key)
+            yield stream
+            pending.append(stream.get("Resources"))
+
+
+def _name(value: Any) -> str:
+    from pdfminer.pdftypes import resolve1
+
+    value = resolve1(value)
+    return getattr(value, "name", value if isinstance(value, str) else "")
+
+
+def _bounded_data(stream: Any, budget: int) -> bytes:
+    """The stream's decoded bytes, at most `budget` of them; a decoding error keeps what came out."""
+    if budget <= 0:
+        return b""
+    data = stream.rawdata if stream.rawdata is not None else (stream.data or b"")
+    if stream.decipher and stream.rawdata is not None:
+        data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
+    for filt, _params in stream.get_filters():
+        name = _name(filt)
+        if name in _FLATE:
+            data = _inflate(data, budget)
+        elif name in _LZW:
+            data = _unlzw(data, budget)
+        elif name in _RUN_LENGTH:
+            from pdfminer.runlength import rldecode
+
+            data = rldecode(data[: budget // 128 + 1])
+        elif name in _ASCII:
+            from pdfminer.ascii85 import ascii85decode, asciihexdecode
+
+            data = (asciihexdecode if name.startswith("ASCIIHex") or name == "AHx" else ascii85decode)(data)
+        else:
+            break  # image codecs and unknown filters: counted at their stored size
+    return data[:budget]
+
+
+def _inflate(data: bytes, budget: int) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        return inflater.decompress(data, budget)
+    except zlib.error:
+        return b""
+
+
+def _unlzw(data: bytes, budget: int) -> bytes:
+    from io import BytesIO
+
+    from pdfminer.lzw import LZWDecoder
+
+    out = bytearray()
+    try:
+        for chunk in LZWDecoder(BytesIO(data)).run():
+            out += chunk
+            if len(out) >= budget:
+                break
+    except Exception:  # noqa: BLE001 - a broken LZW stream: what came out is what pdfminer would read
+        pass
+    return bytes(out)
+
+
+@contextmanager
+def page_deadline(seconds: float) -> Iterator[None]:
+    """Raise `PageTimeout` in the block after `seconds` (main thread only: it uses SIGALRM).
+
+    Elsewhere (a Prefect task in a worker thread) the content limits above still bound the work.
+    """
+    usable = (seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise PageTimeout(f"over the time budget of {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
