@@ -16,9 +16,9 @@ and what shows up in the Prefect UI (artifacts).
   logging silenced; never raises for bad input, returns an `IngestOutcome`.
 
 Extraction is cached on the PDF's SHA-256 plus a fingerprint of the pipeline
-code (`pipeline.ingest.record.extractor_fingerprint`), with results persisted in
-`<warehouse dir>/cache/` (or $ETK_CACHE_DIR), so re-ingesting an unchanged file
-skips extraction across runs and processes.
+code (`pipeline.ingest.record.extractor_fingerprint`), as verified JSON entries in
+`<warehouse dir>/cache/` (or $ETK_CACHE_DIR; `pipeline.ingest.cache`, never pickles),
+so re-ingesting an unchanged file skips extraction across runs and processes.
 """
 
 
@@ -38,6 +38,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner
 
+from pipeline.ingest.cache import read_entry, write_entry
 from pipeline.ingest.record import (
     ERROR,
     LOADED,
@@ -72,11 +73,6 @@ FOLDER_WORKERS = 2  # the machines this runs on have 2 cores
 
 # --------------------------------------------------------------------------- tasks
 
-def _extract_cache_key(context: Any, parameters: dict[str, Any]) -> str:
-    """Same bytes + same pipeline code = same extraction; the path does not matter."""
-    return f"etk-extract-{parameters['sha256']}-{extractor_fingerprint()}"
-
-
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
     """Retry only what a second try can fix: a locked DuckDB file, a dropped connection."""
     try:
@@ -101,9 +97,9 @@ def hash_file(pdf_path: str) -> str:
     return file_sha256(pdf_path)
 
 
-@task(name="extract", cache_key_fn=_extract_cache_key, persist_result=True, result_serializer="pickle")
+@task(name="extract", cache_policy=NO_CACHE)
 def extract(pdf_path: str, sha256: str) -> Any:
-    """`pipeline.extract.extract_report`; `sha256` is there for the cache key."""
+    """`pipeline.extract.extract_report`; `sha256` names the run in the UI (the cache is `_extract_step`'s)."""
     from pipeline.extract.report import extract_report
 
     return extract_report(pdf_path)
@@ -168,11 +164,20 @@ def export(tables: Any, out_dir: str, fmt: str) -> str:
 
 # --------------------------------------------------------------------------- steps
 
-def _extract_step(cache_dir: str) -> Callable[[str, str], tuple[Any, bool]]:
-    """The `extract` task with its results persisted in `cache_dir`; says whether the cache answered."""
-    def run(pdf_path: str, sha256: str) -> tuple[Any, bool]:
-        state = extract.with_options(result_storage=Path(cache_dir))(pdf_path, sha256, return_state=True)
-        return state.result(), state.name == "Cached"
+def _extract_step(cache_dir: str) -> Callable[[str, str], tuple[Any, ...]]:
+    """The verified JSON cache in `cache_dir`, else the `extract` task (whose result is then cached).
+
+    Returns (extraction, answered from cache[, [warning]]): an entry that was there but
+    failed verification is named in one warning line and overwritten.
+    """
+    def run(pdf_path: str, sha256: str) -> tuple[Any, ...]:
+        fingerprint = extractor_fingerprint()
+        cached = read_entry(cache_dir, sha256, fingerprint)
+        if cached.extraction is not None:
+            return cached.extraction, True
+        extraction = extract(pdf_path, sha256)
+        write_entry(cache_dir, sha256, fingerprint, extraction)
+        return (extraction, False, [cached.problem]) if cached.problem else (extraction, False)
 
     return run
 

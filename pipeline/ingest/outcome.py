@@ -49,7 +49,7 @@ class PrepareSteps:
     """What `prepare` calls; in the flows these are Prefect tasks."""
 
     hash_file: Callable[[str], str]
-    extract: Callable[[str, str], tuple[Any, bool]]  # (pdf, sha256) -> (extraction, answered from cache)
+    extract: Callable[[str, str], tuple[Any, ...]]   # (pdf, sha256) -> (extraction, from cache[, [warnings]])
     build_tables: Callable[[Any], Any]               # extraction -> pipeline.load.derive.WarehouseTables
 
 
@@ -101,10 +101,10 @@ def prepare(pdf_path: str | Path, steps: PrepareSteps) -> Prepared:
     prepared = Prepared(pdf=str(pdf_path), file_name=Path(pdf_path).name, started_at=utcnow())
     try:
         prepared.sha256 = steps.hash_file(str(pdf_path))
-        prepared.extraction, prepared.cache_hit = steps.extract(str(pdf_path), prepared.sha256)
+        prepared.extraction, prepared.cache_hit, *notes = steps.extract(str(pdf_path), prepared.sha256)
         prepared.extraction.source = Path(pdf_path)  # a cached extraction may come from a copy elsewhere
         prepared.report_year = int(prepared.extraction.report_year)
-        prepared.warnings = list(prepared.extraction.warnings)
+        prepared.warnings = [w for batch in notes for w in batch] + list(prepared.extraction.warnings)
         prepared.tables = steps.build_tables(prepared.extraction)
         prepared.warnings += prepared.tables.warnings
     except Exception as exc:  # noqa: BLE001 - reported in the outcome and the ingestions log
