@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, metavar="DIR", help="also export every table as CSV")
     p.add_argument("--postgres", metavar="DSN", default=os.environ.get("ETK_POSTGRES_DSN"),
                    help="also load into PostgreSQL (default: $ETK_POSTGRES_DSN)")
+    p.add_argument("--replace", action="store_true",
+                   help="load even if the report holds fewer units or figures than the warehouse has for its year")
     p.set_defaults(command=_ingest)
     return parser
 
@@ -84,7 +86,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from flows.ingest import run_ingest
 
     outcome = run_ingest(args.report, warehouse=args.warehouse, parquet_dir=args.parquet,
-                         csv_dir=args.csv, postgres_dsn=args.postgres)
+                         csv_dir=args.csv, postgres_dsn=args.postgres, replace=args.replace)
     print(outcome.summary(), file=sys.stderr if outcome.exit_code == EXIT_BAD_INPUT else sys.stdout)
     return outcome.exit_code
 

@@ -39,6 +39,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from pipeline.ingest.cache import read_entry, write_entry
+from pipeline.ingest.shrink import held_contents
 from pipeline.ingest.record import (
     ERROR,
     LOADED,
@@ -209,7 +210,8 @@ def _artifacts(p: Prepared, status: str) -> None:
 
 
 LOAD_STEPS = LoadSteps(load_duckdb=load_duckdb, load_postgres=load_postgres, log_duckdb=log_ingestion_duckdb,
-                       log_postgres=log_ingestion_postgres, export=export, artifacts=_artifacts)
+                       log_postgres=log_ingestion_postgres, export=export, artifacts=_artifacts,
+                       held_year=held_contents)
 
 
 def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
@@ -221,9 +223,10 @@ def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
 
 
 def _targets(warehouse: Path, postgres_dsn: str | None, parquet_dir: str | Path | None,
-             csv_dir: str | Path | None) -> Targets:
+             csv_dir: str | Path | None, replace: bool = False) -> Targets:
     return Targets(warehouse=warehouse, dsn=resolve_postgres_dsn(postgres_dsn),
-                   parquet_dir=str(parquet_dir) if parquet_dir else None, csv_dir=str(csv_dir) if csv_dir else None)
+                   parquet_dir=str(parquet_dir) if parquet_dir else None, csv_dir=str(csv_dir) if csv_dir else None,
+                   replace=replace)
 
 
 # --------------------------------------------------------------------------- flows
@@ -232,19 +235,24 @@ def _targets(warehouse: Path, postgres_dsn: str | None, parquet_dir: str | Path 
 def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
                   parquet_dir: str | Path | None = None, postgres_dsn: str | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
-                  data_docs_dir: str | Path | None = None) -> IngestOutcome:
-    """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input)."""
+                  data_docs_dir: str | Path | None = None, replace: bool = False) -> IngestOutcome:
+    """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input).
+
+    `replace=True` loads even when the report holds fewer units or figures than the warehouse has
+    for its year (the shrink guard, `pipeline.ingest.shrink`).
+    """
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
     prepared = _validate(prepare(str(pdf_path), _prepare_steps(cache)), str(data_docs_dir) if data_docs_dir else None)
-    return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir))
+    return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace))
 
 
 @flow(name="ingest-folder", task_runner=ProcessPoolTaskRunner(max_workers=FOLDER_WORKERS))
 def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
                   parquet_dir: str | Path | None = None, postgres_dsn: str | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
-                  data_docs_dir: str | Path | None = None, pattern: str = "*.pdf") -> list[IngestOutcome]:
+                  data_docs_dir: str | Path | None = None, pattern: str = "*.pdf",
+                  replace: bool = False) -> list[IngestOutcome]:
     """Ingest every PDF in `folder`: prepared in parallel, loaded one by one in report-year order."""
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
@@ -257,7 +265,7 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
         except Exception as exc:  # noqa: BLE001 - the worker itself failed; an error outcome like any other
             p = failed_before_prepared(futures[future], exc)
         prepared.append(_validate(p, docs))
-    targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir)
+    targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace)
     return [_finish(p, targets) for p in in_load_order(prepared)]
 
 
@@ -297,7 +305,7 @@ def quiet_prefect(level: int = logging.CRITICAL + 1) -> Iterator[None]:
 def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir: str | Path | None = None,
                postgres_dsn: str | None = None, *, csv_dir: str | Path | None = None,
                cache_dir: str | Path | None = None, data_docs_dir: str | Path | None = None,
-               quiet: bool = True) -> IngestOutcome:
+               quiet: bool = True, replace: bool = False) -> IngestOutcome:
     """Run the `ingest_report` flow for the CLI and return its `IngestOutcome`.
 
     Exit-code mapping for the CLI: `outcome.exit_code` (loaded 0, failed_validation 1, error 2).
@@ -312,7 +320,8 @@ def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir
     with context:
         try:
             return ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
-                                 csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir)
+                                 csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir,
+                                 replace=replace)
         except Exception as exc:  # noqa: BLE001 - e.g. the Prefect API is unreachable
             return IngestOutcome(status=ERROR, source=str(pdf), file_name=Path(pdf).name,
                                  message=f"{type(exc).__name__}: {exc}")
