@@ -83,6 +83,9 @@ def _ingest(args: argparse.Namespace) -> int:
     from pipeline.extract.pages import scan_pages
 
     scan_pages(args.report)  # an unreadable file fails here in a fraction of a second, before Prefect starts
+    from pipeline.load.duckdb_store import check_warehouse_file
+
+    check_warehouse_file(args.warehouse)  # a SQLite file (say) as --warehouse: exit 2 now, not after Prefect
     from flows.ingest import run_ingest
 
     outcome = run_ingest(args.report, warehouse=args.warehouse, parquet_dir=args.parquet,
