@@ -319,6 +319,9 @@ def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir
     context = quiet_prefect() if quiet else contextlib.nullcontext()
     with context:
         try:
+            from flows.server_watch import guard_temporary_server
+
+            guard_temporary_server()  # a temporary Prefect server is stopped even if this process is killed
             return ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
                                  csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir,
                                  replace=replace)
