@@ -61,6 +61,7 @@ class PageCost:
     text_operators: int
     over: str | None = None
     head: str = ""  # the first bytes of its content as latin-1: enough to see a title in a skipped page
+    damaged: str | None = None  # a compressed stream of the page (content, font, text map) ends early
 
 
 class PageTimeout(Exception):
@@ -84,21 +85,21 @@ def page_costs(path: Path, limits: ResourceLimits) -> list[PageCost]:
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
 
-    costs = []
+    costs, checked = [], {}
     with path.open("rb") as fh:
         document = PDFDocument(PDFParser(fh))
         for number, page in enumerate(PDFPage.create_pages(document), start=1):
             if number > limits.max_pages:
                 break
-            costs.append(_page_cost(number, page, limits))
+            costs.append(_page_cost(number, page, limits, checked))
     return costs
 
 
-def _page_cost(number: int, page: Any, limits: ResourceLimits) -> PageCost:
+def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: dict) -> PageCost:
     budget = limits.max_page_content_bytes + 1
-    total, operators, head = 0, 0, b""
+    total, operators, head, damage = 0, 0, b"", []
     for stream in _content_streams(page):
-        data = _bounded_data(stream, budget - total)
+        data = _bounded_data(stream, budget - total, damage)
         head += data[: HEAD_BYTES - len(head)]
         total += len(data)
         operators += len(_TEXT_OPERATOR.findall(data))
@@ -110,7 +111,56 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits) -> PageCost:
         return PageCost(number, total, operators,
                         f"it has {operators:,} text operators, over the limit of {limits.max_page_text_operators:,}",
                         head.decode("latin-1"))
-    return PageCost(number, total, operators)
+    for stream in _font_streams(page, damage):
+        key = stream.objid if stream.objid is not None else id(stream)
+        if key not in checked:  # fonts are shared by most pages: inflate each once
+            found: list[str] = []
+            _bounded_data(stream, budget, found)
+            checked[key] = found
+        damage += checked[key]
+    return PageCost(number, total, operators, damaged=damage[0] if damage else None)
+
+
+def _deref(value: Any, damage: list[str]) -> Any:
+    """`value` resolved; a reference to a missing or unparseable object is noted in `damage` (and is None)."""
+    from pdfminer.pdftypes import PDFObjRef
+
+    if not isinstance(value, PDFObjRef):
+        return value
+    try:
+        obj = value.resolve()
+    except Exception:  # noqa: BLE001 - pdfminer raises syntax errors of several types
+        obj = None
+    if obj is None:
+        damage.append(f"PDF object {value.objid} it uses is missing or unreadable")
+    return obj
+
+
+def _font_streams(page: Any, damage: list[str], max_fonts: int = 100) -> Iterator[Any]:
+    """Embedded font programs and ToUnicode maps of the page's fonts, checking every reference on the way.
+
+    Why: damage there changes the text without failing anything (a lost bold font moved one
+    figure per page off its row), so it must be seen before the text is trusted.
+    """
+    from pdfminer.pdftypes import PDFStream
+
+    resources = _deref(page.attrs.get("Resources"), damage)
+    fonts = _deref(resources.get("Font"), damage) if isinstance(resources, dict) else None
+    if not isinstance(fonts, dict):
+        return
+    pending = [_deref(f, damage) for f in list(fonts.values())[:max_fonts]]
+    while pending:
+        font = pending.pop()
+        if not isinstance(font, dict):
+            continue
+        descendants = _deref(font.get("DescendantFonts"), damage)
+        if isinstance(descendants, list):
+            pending += [_deref(f, damage) for f in descendants[:4]]
+        descriptor = _deref(font.get("FontDescriptor"), damage)
+        candidates = [font.get("ToUnicode")]
+        if isinstance(descriptor, dict):
+            candidates += [descriptor.get(k) for k in ("FontFile", "FontFile2", "FontFile3")]
+        yield from (s for s in (_deref(c, damage) for c in candidates if c is not None) if isinstance(s, PDFStream))
 
 
 def _content_streams(page: Any, max_forms: int = 200) -> Iterator[Any]:
@@ -141,8 +191,11 @@ def _name(value: Any) -> str:
     return getattr(value, "name", value if isinstance(value, str) else "")
 
 
-def _bounded_data(stream: Any, budget: int) -> bytes:
-    """The stream's decoded bytes, at most `budget` of them; a decoding error keeps what came out."""
+def _bounded_data(stream: Any, budget: int, damage: list[str] | None = None) -> bytes:
+    """The stream's decoded bytes, at most `budget` of them; a decoding error keeps what came out.
+
+    A compressed stream that ends before its end marker (a damaged or cut file) is noted in `damage`.
+    """
     if budget <= 0:
         return b""
     data = stream.rawdata if stream.rawdata is not None else (stream.data or b"")
@@ -151,7 +204,9 @@ def _bounded_data(stream: Any, budget: int) -> bytes:
     for filt, _params in stream.get_filters():
         name = _name(filt)
         if name in _FLATE:
-            data = _inflate(data, budget)
+            data, complete = _inflate(data, budget)
+            if not complete and damage is not None:
+                damage.append(f"a compressed stream (object {stream.objid}) is damaged or cut short")
         elif name in _LZW:
             data = _unlzw(data, budget)
         elif name in _RUN_LENGTH:
@@ -167,12 +222,14 @@ def _bounded_data(stream: Any, budget: int) -> bytes:
     return data[:budget]
 
 
-def _inflate(data: bytes, budget: int) -> bytes:
+def _inflate(data: bytes, budget: int) -> tuple[bytes, bool]:
+    """(inflated bytes up to `budget`, whether the stream was whole: ended cleanly or hit the budget)."""
     inflater = zlib.decompressobj()
     try:
-        return inflater.decompress(data, budget)
+        out = inflater.decompress(data, budget)
     except zlib.error:
-        return b""
+        return b"", False
+    return out, inflater.eof or bool(inflater.unconsumed_tail) or len(out) >= budget
 
 
 def _unlzw(data: bytes, budget: int) -> bytes:

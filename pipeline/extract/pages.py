@@ -30,6 +30,7 @@ class PageScan:
     image_count: int
     skipped: str | None = None  # why the page was not read (over a resource limit)
     head: str = ""              # for a skipped page: the start of its raw content, to look for titles
+    damaged: str | None = None  # read, but a stream or object it uses is damaged: its text may be incomplete
 
     @property
     def has_text_layer(self) -> bool:
@@ -146,7 +147,8 @@ def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
             images = 0
             if not text.strip():
                 images = sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
-            scans.append(PageScan(index + 1, text.replace("\r\n", "\n"), images))
+            scans.append(PageScan(index + 1, text.replace("\r\n", "\n"), images,
+                                  damaged=cost.damaged if cost is not None else None))
             page.close()
         return scans
     except pdfium.PdfiumError as exc:

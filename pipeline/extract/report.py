@@ -74,6 +74,8 @@ def _extract_report(path: Path) -> Extraction:
     finance: list[FinanceRow] = []
     issues += [_page_issue(scan.number, "page_over_limit", f"skipped: {scan.skipped}", scan.head)
                for scan in scans if scan.skipped]
+    issues += [_page_issue(scan.number, "unreadable_page", f"damaged: {scan.damaged}; figures on it may be "
+                           "missing or wrong", scan.text) for scan in scans if scan.damaged]
     with open_words(path) as reader:
         for number in wanted:
             try:
