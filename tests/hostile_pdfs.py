@@ -78,3 +78,70 @@ def many_objects_report(path: str | Path, objects: int = 200_000) -> Path:
     ops += [f"BT /F1 4 Tf {20 + (n % 140) * 4} {20 + (n // 140) % 190 * 4} Td (x) Tj ET\n".encode()
             for n in range(objects)]
     return write_raw_pdf(path, [cover_page(), (zlib.compress(b"".join(ops)), "/FlateDecode")])
+
+
+def compress_streams(pdf: bytes) -> bytes:
+    """The PDF as a modern writer stores it: streams Flate-compressed, other objects packed into a
+    compressed object stream, indexed by a cross-reference stream (PDF 1.5).
+
+    For tests/pdf_factory.py's output (reportlab, uncompressed so its fonts can be patched): a
+    byte flipped in an uncompressed page stream or a font's /Widths is just another valid PDF,
+    which no reader can tell from the truth; inside compressed data it is damage that can be seen.
+    """
+    import re
+
+    streams: list[tuple[int, bytes]] = []   # top-level stream objects: (number, body)
+    packed: list[tuple[int, bytes]] = []    # plain objects for the object stream
+    for m in re.finditer(rb"(?m)^(\d+) 0 obj\n", pdf):
+        start = m.end()
+        end = pdf.index(b"endobj", start)
+        stream_at = min((h for h in (pdf.find(b"stream\r\n", start), pdf.find(b"stream\n", start))
+                         if 0 <= h < end), default=-1)
+        if stream_at < 0:
+            packed.append((int(m.group(1)), pdf[start:end].strip()))
+            continue
+        head = pdf[start:stream_at]
+        data_at = stream_at + (8 if pdf[stream_at + 6:stream_at + 8] == b"\r\n" else 7)
+        length = int(re.search(rb"/Length (\d+)", head).group(1))
+        data = pdf[data_at:data_at + length]
+        if b"/Filter" not in head:
+            data = zlib.compress(data, 9)
+            head = head.replace(b"/Length ", b"/Filter /FlateDecode /Length ", 1)
+            head = re.sub(rb"/Length \d+", b"/Length %d" % len(data), head, count=1)
+        streams.append((int(m.group(1)), head.rstrip() + b"\nstream\n" + data + b"\nendstream\n"))
+    trailer = pdf[pdf.rindex(b"trailer"): pdf.rindex(b"startxref")]
+    root = re.search(rb"/Root (\d+ 0 R)", trailer).group(1)
+    info = re.search(rb"/Info (\d+ 0 R)", trailer)
+    ids = re.search(rb"/ID\s*(\[[^\]]*\])", trailer)
+
+    objstm_number = max(n for n, _ in streams + packed) + 1
+    xref_number = objstm_number + 1
+    index, bodies, offset = [], [], 0
+    for number, body in packed:
+        index.append(b"%d %d" % (number, offset))
+        bodies.append(body + b"\n")
+        offset += len(body) + 1
+    header = b" ".join(index) + b"\n"
+    objstm_data = zlib.compress(header + b"".join(bodies), 9)
+
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    entries: dict[int, tuple[int, int, int]] = {0: (0, 0, 65535)}
+    for number, body in streams:
+        entries[number] = (1, len(out), 0)
+        out += b"%d 0 obj\n" % number + body + b"endobj\n"
+    entries[objstm_number] = (1, len(out), 0)
+    out += (b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (objstm_number, len(packed), len(header), len(objstm_data)) + objstm_data + b"\nendstream\nendobj\n")
+    for i, (number, _) in enumerate(packed):
+        entries[number] = (2, objstm_number, i)
+    entries[xref_number] = (1, len(out), 0)
+    size = xref_number + 1
+    rows = b"".join(bytes([entries.get(n, (0, 0, 0))[0]]) + entries.get(n, (0, 0, 0))[1].to_bytes(4, "big")
+                    + entries.get(n, (0, 0, 0))[2].to_bytes(2, "big") for n in range(size))
+    xref_data = zlib.compress(rows, 9)
+    extra = (b" /Info " + info.group(1) if info else b"") + (b" /ID " + ids.group(1) if ids else b"")
+    xref_at = entries[xref_number][1]
+    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %s%s /Filter /FlateDecode /Length %d >>\n"
+            b"stream\n" % (xref_number, size, root, extra, len(xref_data)) + xref_data + b"\nendstream\nendobj\n")
+    out += b"startxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(out)

@@ -21,7 +21,7 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +69,13 @@ class PageTimeout(Exception):
 
 
 HEAD_BYTES = 64 * 1024
+_OBJ_HEAD = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
 _TEXT_OPERATOR = re.compile(rb"(?<![A-Za-z0-9_\\])(?:BT|Tj|TJ)(?![A-Za-z0-9_])")
 _FLATE = {"FlateDecode", "Fl"}
 _LZW = {"LZWDecode", "LZW"}
 _RUN_LENGTH = {"RunLengthDecode", "RL"}
 _ASCII = {"ASCIIHexDecode", "AHx", "ASCII85Decode", "A85"}
+_IMAGE_CODECS = {"DCTDecode", "DCT", "JPXDecode", "JBIG2Decode", "CCITTFaxDecode", "CCF", "Crypt"}
 
 
 def page_costs(path: Path, limits: ResourceLimits) -> list[PageCost]:
@@ -85,9 +87,10 @@ def page_costs(path: Path, limits: ResourceLimits) -> list[PageCost]:
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
 
-    costs, checked = [], {}
+    costs = []
     with path.open("rb") as fh:
         document = PDFDocument(PDFParser(fh))
+        checked = _Checked(misplaced=_misplaced_objects(fh, document))
         for number, page in enumerate(PDFPage.create_pages(document), start=1):
             if number > limits.max_pages:
                 break
@@ -95,10 +98,49 @@ def page_costs(path: Path, limits: ResourceLimits) -> list[PageCost]:
     return costs
 
 
-def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: dict) -> PageCost:
+@dataclass
+class _Checked:
+    """What is known of the whole file while its pages are costed."""
+
+    misplaced: set[int]                                   # objects not where the file's index says
+    streams: dict[Any, list[str]] = field(default_factory=dict)  # shared stream -> its damage, inflated once
+
+
+def _misplaced_objects(fh: Any, document: Any, cap: int = 100_000) -> set[int]:
+    """Objects whose index (xref) offset does not hold `N G obj`: bytes were inserted or cut before them.
+
+    Both PDF readers recover from this differently and quietly, so such an object is suspect.
+    """
+    from pdfminer.pdfdocument import PDFXRefFallback
+
+    misplaced: set[int] = set()
+    for xref in document.xrefs:
+        if isinstance(xref, PDFXRefFallback):  # offsets found by scanning the file: right by construction
+            continue
+        for n, objid in enumerate(xref.get_objids()):
+            if n >= cap:
+                break
+            try:
+                stream_id, pos, _gen = xref.get_pos(objid)
+            except (KeyError, ValueError):
+                continue
+            if stream_id is not None:
+                continue
+            fh.seek(pos)
+            m = _OBJ_HEAD.match(fh.read(40))
+            if not m or int(m.group(1)) != objid:
+                misplaced.add(objid)
+    return misplaced
+
+
+def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked) -> PageCost:
     budget = limits.max_page_content_bytes + 1
     total, operators, head, damage = 0, 0, b"", []
+    if page.pageid in checked.misplaced:
+        damage.append(f"the page's PDF object {page.pageid} is not where the file's index says")
     for stream in _content_streams(page):
+        if stream.objid in checked.misplaced:
+            damage.append(f"PDF object {stream.objid} it uses is not where the file's index says")
         data = _bounded_data(stream, budget - total, damage)
         head += data[: HEAD_BYTES - len(head)]
         total += len(data)
@@ -111,22 +153,24 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: dict) ->
         return PageCost(number, total, operators,
                         f"it has {operators:,} text operators, over the limit of {limits.max_page_text_operators:,}",
                         head.decode("latin-1"))
-    for stream in _font_streams(page, damage):
+    for stream in _font_streams(page, damage, checked.misplaced):
         key = stream.objid if stream.objid is not None else id(stream)
-        if key not in checked:  # fonts are shared by most pages: inflate each once
+        if key not in checked.streams:  # fonts are shared by most pages: inflate each once
             found: list[str] = []
             _bounded_data(stream, budget, found)
-            checked[key] = found
-        damage += checked[key]
+            checked.streams[key] = found
+        damage += checked.streams[key]
     return PageCost(number, total, operators, damaged=damage[0] if damage else None)
 
 
-def _deref(value: Any, damage: list[str]) -> Any:
-    """`value` resolved; a reference to a missing or unparseable object is noted in `damage` (and is None)."""
+def _deref_checked(value: Any, damage: list[str], misplaced: set[int] = frozenset()) -> Any:
+    """`value` resolved; a reference to a missing, unparseable or misplaced object is noted in `damage`."""
     from pdfminer.pdftypes import PDFObjRef
 
     if not isinstance(value, PDFObjRef):
         return value
+    if value.objid in misplaced:
+        damage.append(f"PDF object {value.objid} it uses is not where the file's index says")
     try:
         obj = value.resolve()
     except Exception:  # noqa: BLE001 - pdfminer raises syntax errors of several types
@@ -136,14 +180,17 @@ def _deref(value: Any, damage: list[str]) -> Any:
     return obj
 
 
-def _font_streams(page: Any, damage: list[str], max_fonts: int = 100) -> Iterator[Any]:
+def _font_streams(page: Any, damage: list[str], misplaced: set[int], max_fonts: int = 100) -> Iterator[Any]:
     """Embedded font programs and ToUnicode maps of the page's fonts, checking every reference on the way.
 
     Why: damage there changes the text without failing anything (a lost bold font moved one
     figure per page off its row), so it must be seen before the text is trusted.
     """
+    from functools import partial
+
     from pdfminer.pdftypes import PDFStream
 
+    _deref = partial(_deref_checked, misplaced=misplaced)
     resources = _deref(page.attrs.get("Resources"), damage)
     fonts = _deref(resources.get("Font"), damage) if isinstance(resources, dict) else None
     if not isinstance(fonts, dict):
@@ -217,8 +264,12 @@ def _bounded_data(stream: Any, budget: int, damage: list[str] | None = None) -> 
             from pdfminer.ascii85 import ascii85decode, asciihexdecode
 
             data = (asciihexdecode if name.startswith("ASCIIHex") or name == "AHx" else ascii85decode)(data)
+        elif name in _IMAGE_CODECS:
+            break  # counted at their stored size
         else:
-            break  # image codecs and unknown filters: counted at their stored size
+            if damage is not None:
+                damage.append(f"a stream (object {stream.objid}) has an unknown filter {str(name)[:40]!r}")
+            break
     return data[:budget]
 
 
@@ -250,12 +301,13 @@ def _unlzw(data: bytes, budget: int) -> bytes:
 
 @contextmanager
 def page_deadline(seconds: float) -> Iterator[None]:
-    """Raise `PageTimeout` in the block after `seconds` (main thread only: it uses SIGALRM).
+    """Raise `PageTimeout` in the block after `seconds` (main thread only: it uses SIGALRM, unless taken).
 
     Elsewhere (a Prefect task in a worker thread) the content limits above still bound the work.
     """
     usable = (seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
+              and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # an outer timer (a test's budget) governs
     if not usable:
         yield
         return
