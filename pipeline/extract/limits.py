@@ -138,6 +138,9 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
     total, operators, head, damage = 0, 0, b"", []
     if page.pageid in checked.misplaced:
         damage.append(f"the page's PDF object {page.pageid} is not where the file's index says")
+    contents = _deref_checked(page.attrs.get("Contents"), damage, checked.misplaced)
+    for ref in contents if isinstance(contents, list) else []:  # an array of content streams
+        _deref_checked(ref, damage, checked.misplaced)
     for stream in _content_streams(page):
         if stream.objid in checked.misplaced:
             damage.append(f"PDF object {stream.objid} it uses is not where the file's index says")
