@@ -9,7 +9,7 @@ A page over a limit is skipped and named (see `pipeline.extract.issues`), never 
 
 The limits are one settings object; `ETK_MAX_*` / `ETK_PAGE_SECONDS` environment variables
 override the defaults. A 77-page report is far below every default (the sample's largest page
-has 14 KB of content and 244 text operators).
+has 14 KB of content, 244 text operators and 5,600 bytes of text).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class ResourceLimits:
     max_file_bytes: int = 512 * 1024 * 1024        # a report is a few MB; this stops a 2 GB sparse file fast
     max_page_content_bytes: int = 16 * 1024 * 1024  # inflated content streams of one page, forms included
     max_page_text_operators: int = 30_000           # BT/Tj/TJ operators of one page
+    max_page_glyphs: int = 20_000                   # bytes of shown text of one page (a dense page has ~5,000)
     page_seconds: float = 30.0                     # pdfplumber's layout work on one page
     max_pages: int = 5_000
 
@@ -48,6 +49,7 @@ class ResourceLimits:
         return cls(max_file_bytes=read("ETK_MAX_FILE_BYTES", d.max_file_bytes, int),
                    max_page_content_bytes=read("ETK_MAX_PAGE_CONTENT_BYTES", d.max_page_content_bytes, int),
                    max_page_text_operators=read("ETK_MAX_PAGE_TEXT_OPERATORS", d.max_page_text_operators, int),
+                   max_page_glyphs=read("ETK_MAX_PAGE_GLYPHS", d.max_page_glyphs, int),
                    page_seconds=read("ETK_PAGE_SECONDS", d.page_seconds, float),
                    max_pages=read("ETK_MAX_PAGES", d.max_pages, int))
 
@@ -70,6 +72,7 @@ class PageTimeout(Exception):
 
 HEAD_BYTES = 64 * 1024
 _OBJ_HEAD = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
+_STRING = re.compile(rb"\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>")  # literal and hex string operands
 _TEXT_OPERATOR = re.compile(rb"(?<![A-Za-z0-9_\\])(?:BT|Tj|TJ)(?![A-Za-z0-9_])")
 _FLATE = {"FlateDecode", "Fl"}
 _LZW = {"LZWDecode", "LZW"}
@@ -135,7 +138,7 @@ def _misplaced_objects(fh: Any, document: Any, cap: int = 100_000) -> set[int]:
 
 def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked) -> PageCost:
     budget = limits.max_page_content_bytes + 1
-    total, operators, head, damage = 0, 0, b"", []
+    total, operators, glyphs, head, damage = 0, 0, 0, b"", []
     if page.pageid in checked.misplaced:
         damage.append(f"the page's PDF object {page.pageid} is not where the file's index says")
     contents = _deref_checked(page.attrs.get("Contents"), damage, checked.misplaced)
@@ -148,6 +151,7 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
         head += data[: HEAD_BYTES - len(head)]
         total += len(data)
         operators += len(_TEXT_OPERATOR.findall(data))
+        glyphs += _string_bytes(data)
         if total >= budget:
             return PageCost(number, total, operators,
                             f"its content inflates to over {limits.max_page_content_bytes:,} bytes",
@@ -155,6 +159,10 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
     if operators > limits.max_page_text_operators:
         return PageCost(number, total, operators,
                         f"it has {operators:,} text operators, over the limit of {limits.max_page_text_operators:,}",
+                        head.decode("latin-1"))
+    if glyphs > limits.max_page_glyphs:
+        return PageCost(number, total, operators,
+                        f"it shows about {glyphs:,} characters, over the limit of {limits.max_page_glyphs:,}",
                         head.decode("latin-1"))
     for stream in _font_streams(page, damage, checked.misplaced):
         key = stream.objid if stream.objid is not None else id(stream)
@@ -164,6 +172,19 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
             checked.streams[key] = found
         damage += checked.streams[key]
     return PageCost(number, total, operators, damaged=damage[0] if damage else None)
+
+
+def _string_bytes(data: bytes) -> int:
+    """Bytes of text in the string operands: an upper bound on the characters pdfplumber would lay out.
+
+    A hex string counts half its digits. Cost per character is what made a 60,000-character
+    line take seconds, so this is the measure that bounds it.
+    """
+    total = 0
+    for m in _STRING.finditer(data):
+        token = m.group(0)
+        total += (len(token) - 2) if token[:1] == b"(" else sum(c not in b" \t\r\n" for c in token[1:-1]) // 2
+    return total
 
 
 def _deref_checked(value: Any, damage: list[str], misplaced: set[int] = frozenset()) -> Any:
