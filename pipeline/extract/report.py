@@ -75,7 +75,8 @@ def _extract_report(path: Path) -> Extraction:
     issues += [_page_issue(scan.number, "page_over_limit", f"skipped: {scan.skipped}", scan.head)
                for scan in scans if scan.skipped]
     issues += [_page_issue(scan.number, "unreadable_page", f"damaged: {scan.damaged}; figures on it may be "
-                           "missing or wrong", scan.text) for scan in scans if scan.damaged]
+                           "missing or wrong", scan.text, unknown=not scan.has_text_layer and not scan.image_count)
+               for scan in scans if scan.damaged]
     with open_words(path) as reader:
         for number in wanted:
             try:
@@ -124,9 +125,10 @@ def _extract_report(path: Path) -> Extraction:
     )
 
 
-def _page_issue(page: int, kind: str, reason: str, text: str) -> ExtractionIssue:
-    """A page that was not read: critical if its text (or raw content) shows a statistics or finance title."""
-    severity = CRITICAL if _may_hold_figures(PageScan(page, text, 0)) else WARNING
+def _page_issue(page: int, kind: str, reason: str, text: str, unknown: bool = False) -> ExtractionIssue:
+    """A page not (fully) read: critical if its text (or raw content) shows a statistics or finance title,
+    or if it is `unknown` (damaged and nothing of it could be read, so it may have held anything)."""
+    severity = CRITICAL if unknown or _may_hold_figures(PageScan(page, text, 0)) else WARNING
     return ExtractionIssue(page, kind, severity, reason)
 
 
