@@ -107,3 +107,19 @@ def test_a_damaged_entry_is_ignored_with_a_reason(reports, tmp_path, damage):
         assert again.status == "loaded" and not again.cache_hit
         assert _figures(tmp_path / "etk.duckdb") == outcome.row_counts["figures"]
         assert read_entry(cache, sha, fingerprint).extraction is not None
+
+
+def test_an_entry_round_trips_the_extraction_exactly(sample_extraction, tmp_path):
+    """What the cache answers is what extraction produced: every table with its dtypes, and every issue."""
+    import pandas as pd
+
+    from pipeline.ingest.cache import write_entry
+
+    write_entry(tmp_path, "0" * 64, "fp", sample_extraction)
+    answer = read_entry(tmp_path, "0" * 64, "fp")
+    assert answer.problem is None
+    got = answer.extraction
+    for name in ("figures", "finance_summary", "municipalities", "extraction_issues"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(sample_extraction, name), obj=name)
+    assert got.issues == sample_extraction.issues and got.report_year == sample_extraction.report_year
+    assert read_entry(tmp_path, "0" * 64, "other-extractor").extraction is None  # another key: no entry
