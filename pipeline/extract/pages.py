@@ -139,16 +139,16 @@ def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
         scans = []
         for index in range(count):
             cost = costs.get(index + 1)
-            if cost is not None and cost.over:
-                scans.append(PageScan(index + 1, "", 0, skipped=cost.over, head=cost.head))
+            if cost is None or cost.over:  # unmeasured pages are not loaded either: they could hold a bomb
+                reason = cost.over if cost else "the PDF's page tree is damaged (the page could not be measured)"
+                scans.append(PageScan(index + 1, "", 0, skipped=reason, head=cost.head if cost else ""))
                 continue
             page = doc[index]
             text = page.get_textpage().get_text_range()
             images = 0
             if not text.strip():
                 images = sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
-            scans.append(PageScan(index + 1, text.replace("\r\n", "\n"), images,
-                                  damaged=cost.damaged if cost is not None else None))
+            scans.append(PageScan(index + 1, text.replace("\r\n", "\n"), images, damaged=cost.damaged))
             page.close()
         return scans
     except pdfium.PdfiumError as exc:

@@ -72,8 +72,8 @@ def _extract_report(path: Path) -> Extraction:
 
     units: list[UnitPage] = []
     finance: list[FinanceRow] = []
-    issues += [_page_issue(scan.number, "page_over_limit", f"skipped: {scan.skipped}", scan.head)
-               for scan in scans if scan.skipped]
+    issues += [_page_issue(scan.number, "page_over_limit", f"skipped: {scan.skipped}", scan.head,
+                           unknown=not scan.head) for scan in scans if scan.skipped]
     issues += [_page_issue(scan.number, "unreadable_page", f"damaged: {scan.damaged}; figures on it may be "
                            "missing or wrong", scan.text, unknown=not scan.has_text_layer and not scan.image_count)
                for scan in scans if scan.damaged]
