@@ -31,8 +31,8 @@ MB = 1024 * 1024
 # counts the pages the child shared with this (large) pytest process between fork and exec.
 _MEASURED = """
 import atexit, runpy, sys
-def _peak():
-    with open(sys.argv[1], "w") as fh:
+def _peak(path=sys.argv[1]):
+    with open(path, "w") as fh:
         fh.write(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")))
 atexit.register(_peak)
 sys.argv = ["etk-report"] + sys.argv[2:]
@@ -69,8 +69,9 @@ def run_bounded(args: list[str], budget_s: float) -> tuple[int, str, str, int]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     for r in readers:
         r.join(10)
-    peak_kb = int(peak_file.read_text() or 0)
+    peak_kb = int(peak_file.read_text())  # empty (ValueError) if the child never reported: a test failure
     peak_file.unlink()
+    assert peak_kb > 10_000, f"implausible peak RSS {peak_kb} kB"  # an interpreter with pandas is far above
     return proc.returncode, "".join(out_chunks), "".join(err_chunks), peak_kb * 1024
 
 
