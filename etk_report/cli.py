@@ -160,6 +160,8 @@ def _load_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--postgres", metavar="DSN", default=os.environ.get("ETK_POSTGRES_DSN"),
                    help="also load into PostgreSQL (default: $ETK_POSTGRES_DSN)")
     _add_ocr_option(p)
+    p.add_argument("--replace", action="store_true",
+                   help="load even if a report holds fewer units or figures than the warehouse has for its year")
 
 
 @contextlib.contextmanager
@@ -238,6 +240,9 @@ def _ingest(args: argparse.Namespace) -> int:
     scan_pages(args.report)  # an unreadable file fails here in a fraction of a second, before Prefect starts
     warehouse = args.warehouse.resolve()  # a relative default would make a second warehouse in another directory
     new_warehouse = not warehouse.exists()
+    from pipeline.load.duckdb_store import check_warehouse_file
+
+    check_warehouse_file(warehouse)  # a SQLite file (say) as --warehouse: exit 2 now, not after Prefect
     _check_environment(warehouse)
     from flows.runtime import configure_prefect_env
 
@@ -247,7 +252,8 @@ def _ingest(args: argparse.Namespace) -> int:
 
     _import_in_background("pipeline.validate.gx")
     outcome = run_ingest(args.report, warehouse=warehouse, parquet_dir=args.parquet,
-                         csv_dir=args.csv, postgres_dsn=args.postgres, progress=_progress(args), ocr=args.ocr)
+                         csv_dir=args.csv, postgres_dsn=args.postgres, progress=_progress(args), ocr=args.ocr,
+                         replace=args.replace)
     code = _report(outcome, args.show_unmapped)
     if new_warehouse and code != EXIT_ENVIRONMENT:
         print(f"  note: {warehouse} is a new warehouse file (none was there before; --warehouse or "
@@ -280,7 +286,8 @@ def _ingest_folder(args: argparse.Namespace) -> int:
     with progress.stage("ingest-folder", f"{args.folder} on {args.task_runner} workers"):
         outcomes = run_folder(args.folder, warehouse=warehouse, task_runner=args.task_runner,
                               dask_address=args.dask_address, workers=args.workers, parquet_dir=args.parquet,
-                              csv_dir=args.csv, postgres_dsn=args.postgres, ocr=args.ocr)
+                              csv_dir=args.csv, postgres_dsn=args.postgres, ocr=args.ocr,
+                              replace=args.replace)
     if not outcomes:
         print(f"no PDF report in {args.folder.resolve()}")
         return EXIT_OK

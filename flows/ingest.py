@@ -19,9 +19,9 @@ and what shows up in the Prefect UI (artifacts).
   flow's process, one at a time, whatever runs the extraction.
 
 Extraction is cached on the PDF's SHA-256 plus a fingerprint of the pipeline
-code (`pipeline.ingest.record.extractor_fingerprint`), with results persisted in
-`<warehouse dir>/cache/` (or $ETK_CACHE_DIR), so re-ingesting an unchanged file
-skips extraction across runs and processes.
+code (`pipeline.ingest.record.extractor_fingerprint`), as verified JSON entries in
+`<warehouse dir>/cache/` (or $ETK_CACHE_DIR; `pipeline.ingest.cache`, never pickles),
+so re-ingesting an unchanged file skips extraction across runs and processes.
 """
 
 
@@ -29,6 +29,7 @@ skips extraction across runs and processes.
 # flow's parameters from its annotations, and string annotations failed to resolve
 # (`Path` not defined) when a deployment loaded the flow from its file.
 import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -41,6 +42,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner
 
+from pipeline.ingest.cache import read_entry, write_entry
+from pipeline.ingest.shrink import held_contents
 from pipeline.ingest.record import (
     ERROR,
     LOADED,
@@ -83,12 +86,6 @@ PROGRESS: Progress = SILENT
 
 # --------------------------------------------------------------------------- tasks
 
-def _extract_cache_key(context: Any, parameters: dict[str, Any]) -> str:
-    """Same bytes + same pipeline code = same extraction; the path does not matter."""
-    ocr = parameters.get("ocr", "auto")
-    return f"etk-extract-{parameters['sha256']}-{extractor_fingerprint()}" + ("" if ocr == "auto" else f"-ocr-{ocr}")
-
-
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
     """Retry only what a second try can fix: a locked DuckDB file, a dropped connection."""
     try:
@@ -113,9 +110,9 @@ def hash_file(pdf_path: str) -> str:
     return file_sha256(pdf_path)
 
 
-@task(name="extract", cache_key_fn=_extract_cache_key, persist_result=True, result_serializer="pickle")
+@task(name="extract", cache_policy=NO_CACHE)
 def extract(pdf_path: str, sha256: str, ocr: str = "auto") -> Any:
-    """`pipeline.extract.extract_report`; `sha256` (and `ocr`) are there for the cache key."""
+    """`pipeline.extract.extract_report`; `sha256` names the run in the UI (the cache is `_extract_step`'s)."""
     from pipeline.extract.report import extract_report
 
     return extract_report(pdf_path, ocr=ocr)
@@ -186,11 +183,21 @@ def export(tables: Any, out_dir: str, fmt: str) -> str:
 
 # --------------------------------------------------------------------------- steps
 
-def _extract_step(cache_dir: str, ocr: str = "auto") -> Callable[[str, str], tuple[Any, bool]]:
-    """The `extract` task with its results persisted in `cache_dir`; says whether the cache answered."""
-    def run(pdf_path: str, sha256: str) -> tuple[Any, bool]:
-        state = extract.with_options(result_storage=Path(cache_dir))(pdf_path, sha256, ocr, return_state=True)
-        return state.result(), state.name == "Cached"
+def _extract_step(cache_dir: str, ocr: str = "auto") -> Callable[[str, str], tuple[Any, ...]]:
+    """The verified JSON cache in `cache_dir`, else the `extract` task (whose result is then cached).
+
+    Returns (extraction, answered from cache[, [warning]]): an entry that was there but
+    failed verification is named in one warning line and overwritten. The OCR mode is part
+    of the entry's key: `--ocr off` and `auto` read image pages differently.
+    """
+    def run(pdf_path: str, sha256: str) -> tuple[Any, ...]:
+        fingerprint = extractor_fingerprint() + ("" if ocr == "auto" else f"-ocr-{ocr}")
+        cached = read_entry(cache_dir, sha256, fingerprint)
+        if cached.extraction is not None:
+            return cached.extraction, True
+        extraction = extract(pdf_path, sha256, ocr)
+        write_entry(cache_dir, sha256, fingerprint, extraction)
+        return (extraction, False, [cached.problem]) if cached.problem else (extraction, False)
 
     return run
 
@@ -239,18 +246,18 @@ def _artifacts(p: Prepared, status: str) -> None:
 
 
 LOAD_STEPS = LoadSteps(load_duckdb=load_duckdb, load_postgres=load_postgres, log_duckdb=log_ingestion_duckdb,
-                       log_postgres=log_ingestion_postgres, export=export, artifacts=_artifacts)
+                       log_postgres=log_ingestion_postgres, export=export, artifacts=_artifacts,
+                       held_year=held_contents)
 
 
 def _progress_steps() -> LoadSteps:
     """LOAD_STEPS with load and export reported as stages (the log steps keep their task names)."""
     if not PROGRESS.enabled:
         return LOAD_STEPS
-    return LoadSteps(load_duckdb=_staged(lambda *a: "load", load_duckdb),
-                     load_postgres=_staged(lambda *a: "load postgres", load_postgres),
-                     log_duckdb=log_ingestion_duckdb, log_postgres=log_ingestion_postgres,
-                     export=_staged(lambda tables, out, fmt: f"export {fmt}", export),
-                     artifacts=_staged(lambda *a: "artifacts", _artifacts))
+    return dataclasses.replace(LOAD_STEPS, load_duckdb=_staged(lambda *a: "load", load_duckdb),
+                               load_postgres=_staged(lambda *a: "load postgres", load_postgres),
+                               export=_staged(lambda tables, out, fmt: f"export {fmt}", export),
+                               artifacts=_staged(lambda *a: "artifacts", _artifacts))
 
 
 def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
@@ -262,9 +269,10 @@ def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
 
 
 def _targets(warehouse: Path, postgres_dsn: str | None, parquet_dir: str | Path | None,
-             csv_dir: str | Path | None) -> Targets:
+             csv_dir: str | Path | None, replace: bool = False) -> Targets:
     return Targets(warehouse=warehouse, dsn=resolve_postgres_dsn(postgres_dsn),
-                   parquet_dir=str(parquet_dir) if parquet_dir else None, csv_dir=str(csv_dir) if csv_dir else None)
+                   parquet_dir=str(parquet_dir) if parquet_dir else None, csv_dir=str(csv_dir) if csv_dir else None,
+                   replace=replace)
 
 
 # --------------------------------------------------------------------------- flows
@@ -273,10 +281,14 @@ def _targets(warehouse: Path, postgres_dsn: str | None, parquet_dir: str | Path 
 def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
                   parquet_dir: str | Path | None = None, postgres_dsn: str | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
-                  data_docs_dir: str | Path | None = None, ocr: str = "auto") -> IngestOutcome:
+                  data_docs_dir: str | Path | None = None, ocr: str = "auto",
+                  replace: bool = False) -> IngestOutcome:
     """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input).
 
-    `ocr` (auto|off|force): what happens to image pages (`pipeline.extract.report.extract_report`)."""
+    `ocr` (auto|off|force): what happens to image pages (`pipeline.extract.report.extract_report`).
+    `replace=True` loads even when the report holds fewer units or figures than the warehouse has
+    for its year (the shrink guard, `pipeline.ingest.shrink`).
+    """
     PROGRESS.done("prefect")
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
@@ -284,7 +296,7 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
         prepared = prepare(str(pdf_path), _prepare_steps(cache, ocr))
     with PROGRESS.stage("validate"):
         prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None, str(wh))
-    return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir))
+    return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace))
 
 
 @flow(name="ingest-folder", task_runner=ProcessPoolTaskRunner(max_workers=FOLDER_WORKERS))
@@ -292,7 +304,7 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
                   parquet_dir: str | Path | None = None, postgres_dsn: str | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
                   data_docs_dir: str | Path | None = None, pattern: str = "*.pdf",
-                  ocr: str = "auto") -> list[IngestOutcome]:
+                  ocr: str = "auto", replace: bool = False) -> list[IngestOutcome]:
     """Ingest every PDF in `folder`: prepared in parallel, loaded one by one in report-year order."""
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
@@ -305,7 +317,7 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
             prepared.append(future.result())
         except Exception as exc:  # noqa: BLE001 - the worker itself failed; an error outcome like any other
             prepared.append(failed_before_prepared(futures[future], exc))
-    targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir)
+    targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace)
     return [_finish(p, targets) for p in in_load_order(prepared)]
 
 
@@ -345,7 +357,8 @@ def quiet_prefect(level: int = logging.CRITICAL + 1) -> Iterator[None]:
 def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir: str | Path | None = None,
                postgres_dsn: str | None = None, *, csv_dir: str | Path | None = None,
                cache_dir: str | Path | None = None, data_docs_dir: str | Path | None = None,
-               quiet: bool = True, progress: Progress | None = None, ocr: str = "auto") -> IngestOutcome:
+               quiet: bool = True, progress: Progress | None = None, ocr: str = "auto",
+               replace: bool = False) -> IngestOutcome:
     """Run the `ingest_report` flow for the CLI and return its `IngestOutcome`.
 
     Exit-code mapping for the CLI: `outcome.exit_code` (loaded 0, failed_validation 1,
@@ -364,8 +377,12 @@ def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir
     context = quiet_prefect() if quiet else contextlib.nullcontext()
     with context:
         try:
+            from flows.server_watch import guard_temporary_server
+
+            guard_temporary_server()  # a temporary Prefect server is stopped even if this process is killed
             outcome = ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
-                                    csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir, ocr=ocr)
+                                    csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir, ocr=ocr,
+                                    replace=replace)
             PROGRESS.note(f"flow run finished: {outcome.status}")
             return outcome
         except Exception as exc:  # noqa: BLE001 - e.g. the Prefect API is unreachable

@@ -18,9 +18,10 @@ import pytest
 
 from conftest import SAMPLE_PDF
 from warehouse_helpers import snapshot
-from flows.ingest import _extract_cache_key, build_tables, hash_file, ingest_folder, ingest_report, run_ingest
+from flows.ingest import build_tables, hash_file, ingest_folder, ingest_report, run_ingest
 from pipeline.load import duckdb_store as warehouse
-from pipeline.ingest.record import file_sha256, newest_report
+from pipeline.ingest.cache import entry_path
+from pipeline.ingest.record import extractor_fingerprint, file_sha256, newest_report
 from pipeline.load.schema import DATA_TABLES
 from pdf_factory import small_report
 
@@ -149,10 +150,11 @@ def test_cache_key_follows_the_bytes_not_the_path(tmp_path):
     shutil.copy(SAMPLE_PDF, copy)
     sha = hash_file.fn(str(copy))
     assert sha == file_sha256(SAMPLE_PDF)  # the path does not matter, the bytes do
-    key = _extract_cache_key(None, {"pdf_path": str(copy), "sha256": sha})
-    assert key == _extract_cache_key(None, {"pdf_path": str(SAMPLE_PDF), "sha256": file_sha256(SAMPLE_PDF)})
+    fingerprint = extractor_fingerprint()
+    key = entry_path(tmp_path, sha, fingerprint)
+    assert key == entry_path(tmp_path, file_sha256(SAMPLE_PDF), fingerprint)
     other = small_report(tmp_path / "other.pdf", year=2021)
-    assert key != _extract_cache_key(None, {"pdf_path": str(other), "sha256": file_sha256(other)})
+    assert key != entry_path(tmp_path, file_sha256(other), fingerprint)
 
 
 def test_build_tables_task_function(sample_extraction):

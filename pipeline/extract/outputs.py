@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.cells import csv_safe
 from pipeline.extract.report import Extraction
 
 CSV_TABLES = ("figures", "finance_summary", "municipalities")
 
 
 def write_csvs(extraction: Extraction, out_dir: Path) -> list[Path]:
+    """One CSV per table; text cells a spreadsheet would run as formulas are neutralised (`csv_safe`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in CSV_TABLES:
         path = out_dir / f"{name}.csv"
-        getattr(extraction, name).to_csv(path, index=False, encoding="utf-8")
+        csv_safe(getattr(extraction, name)).to_csv(path, index=False, encoding="utf-8")  # no formulas
         written.append(path)
     return written
 

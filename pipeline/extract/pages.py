@@ -7,12 +7,18 @@ plain text and only pages that hold figures are opened with pdfplumber.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import ReportError
+from pipeline.extract.limits import PageTimeout, ResourceLimits, page_costs, page_deadline
+
+OVER_LIMIT, UNREADABLE = "page_over_limit", "unreadable_page"
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,9 @@ class PageScan:
     number: int  # 1-based
     text: str
     image_count: int
+    skipped: str | None = None  # why the page was not read (over a resource limit)
+    head: str = ""              # for a skipped page: the start of its raw content, to look for titles
+    damaged: str | None = None  # read, but a stream or object it uses is damaged: its text may be incomplete
 
     @property
     def has_text_layer(self) -> bool:
@@ -61,8 +70,44 @@ def _letters(text: str) -> int:
     return sum(1 for c in text if c.isalpha())
 
 
-def check_pdf_file(path: Path) -> None:
+class PageProblem(Exception):
+    """One page could not be read (`kind` OVER_LIMIT or UNREADABLE); the rest of the report still can."""
+
+    def __init__(self, page: int, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.page, self.kind, self.reason = page, kind, reason
+
+
+@contextmanager
+def quiet_pdf_libraries() -> Iterator[list[logging.LogRecord]]:
+    """Keep pdfminer's log lines and library warnings off stderr; the caller gets the records.
+
+    Why: an error must be one line on stderr, and pdfminer logs warnings about damaged
+    files that Python would otherwise print through its last-resort handler.
+    """
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if len(records) < 100:
+                records.append(record)
+
+    logger = logging.getLogger("pdfminer")
+    handler, saved = Collect(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved
+
+
+def check_pdf_file(path: Path, limits: ResourceLimits | None = None) -> None:
     """Raise ReportError with a one-line reason if `path` cannot be a readable PDF."""
+    limits = limits or ResourceLimits.from_env()
     if not path.exists():
         raise ReportError(f"{path}: file not found")
     if path.is_dir():
@@ -70,6 +115,9 @@ def check_pdf_file(path: Path) -> None:
     size = path.stat().st_size
     if size == 0:
         raise ReportError(f"{path}: file is empty")
+    if size > limits.max_file_bytes:
+        raise ReportError(f"{path}: file is {size / 2**20:,.0f} MB, over the limit of "
+                          f"{limits.max_file_bytes / 2**20:,.0f} MB for a report (ETK_MAX_FILE_BYTES)")
     with path.open("rb") as fh:
         head = fh.read(1024)
         fh.seek(max(0, size - 2048))
@@ -80,31 +128,61 @@ def check_pdf_file(path: Path) -> None:
         raise ReportError(f"{path}: PDF is truncated (no end-of-file marker)")
 
 
-def scan_pages(path: Path) -> list[PageScan]:
-    """Plain text and picture count of every page, via pypdfium2 (fast, no layout work)."""
+def scan_pages(path: Path, limits: ResourceLimits | None = None) -> list[PageScan]:
+    """Plain text and picture count of every page, via pypdfium2 (fast, no layout work).
+
+    Pages over a resource limit (`pipeline.extract.limits`) are not loaded: their scan is
+    empty with `skipped` saying why.
+    """
+    limits = limits or ResourceLimits.from_env()
+    check_pdf_file(path, limits)
+    with quiet_pdf_libraries():
+        return _scan_pages(path, limits)
+
+
+def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    check_pdf_file(path)
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         raise ReportError(_describe_pdfium_error(path, exc)) from None
     try:
+        count = len(doc)
+        if count > limits.max_pages:
+            raise ReportError(f"{path}: {count:,} pages, over the limit of {limits.max_pages:,} (ETK_MAX_PAGES)")
+        costs = _costs(path, limits)
         scans = []
-        for index in range(len(doc)):
+        for index in range(count):
+            cost = costs.get(index + 1)
+            if cost is None or cost.over:  # unmeasured pages are not loaded either: they could hold a bomb
+                reason = cost.over if cost else "the PDF's page tree is damaged (the page could not be measured)"
+                scans.append(PageScan(index + 1, "", 0, skipped=reason, head=cost.head if cost else ""))
+                continue
             page = doc[index]
             text = page.get_textpage().get_text_range()
             images = 0
             if _letters(text) < IMAGE_PAGE_MAX_LETTERS:
                 images = sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
-            scans.append(PageScan(index + 1, text.replace("\r\n", "\n"), images))
+            scans.append(PageScan(index + 1, text.replace("\r\n", "\n"), images, damaged=cost.damaged))
             page.close()
         return scans
     except pdfium.PdfiumError as exc:
         raise ReportError(f"{path}: PDF is damaged ({exc})") from None
     finally:
-        doc.close()
+        with contextlib.suppress(Exception):  # the first error is the one to report
+            doc.close()
+
+
+def _costs(path: Path, limits: ResourceLimits) -> dict:
+    """{page number: PageCost}; a structure pdfminer cannot walk is bad input (pdfplumber would fail too)."""
+    try:
+        return {cost.number: cost for cost in page_costs(path, limits)}
+    except RecursionError:
+        raise ReportError(f"{path}: PDF is damaged (its page tree nests too deep)") from None
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many types for broken files
+        raise ReportError(f"{path}: PDF is damaged ({type(exc).__name__})") from None
 
 
 def _describe_pdfium_error(path: Path, exc: Exception) -> str:
@@ -117,36 +195,48 @@ def _describe_pdfium_error(path: Path, exc: Exception) -> str:
 
 
 @contextmanager
-def open_words(path: Path) -> Iterator["WordReader"]:
-    """Open the PDF with pdfplumber for word-level reading of chosen pages."""
+def open_words(path: Path, limits: ResourceLimits | None = None) -> Iterator["WordReader"]:
+    """Open the PDF with pdfplumber for word-level reading of chosen pages.
+
+    An error while closing is suppressed: the error being reported (if any) is the first one.
+    """
     import pdfplumber
 
-    try:
-        pdf = pdfplumber.open(str(path))
-    except Exception as exc:  # pdfminer raises many types for broken files
-        raise ReportError(f"{path}: cannot read PDF ({type(exc).__name__})") from None
-    try:
-        yield WordReader(path, pdf)
-    finally:
-        pdf.close()
+    with quiet_pdf_libraries():
+        try:
+            pdf = pdfplumber.open(str(path))
+        except Exception as exc:  # pdfminer raises many types for broken files
+            raise ReportError(f"{path}: cannot read PDF ({type(exc).__name__})") from None
+        try:
+            yield WordReader(path, pdf, limits or ResourceLimits.from_env())
+        finally:
+            with contextlib.suppress(Exception):
+                pdf.close()
 
 
 class WordReader:
-    """Words of single pages; a page is only parsed when asked for."""
+    """Words of single pages; a page is only parsed when asked for, within its time budget."""
 
-    def __init__(self, path: Path, pdf) -> None:
+    def __init__(self, path: Path, pdf, limits: ResourceLimits | None = None) -> None:
         self._path = path
         self._pdf = pdf
+        self._limits = limits or ResourceLimits()
 
     def words(self, number: int) -> list[Word]:
+        """The page's words; raises `PageProblem` if it runs over its time or cannot be parsed."""
+        page = None
         try:
-            page = self._pdf.pages[number - 1]
-            raw = page.extract_words(extra_attrs=["size"], use_text_flow=False)
-        except Exception as exc:
-            raise ReportError(f"{self._path}: page {number} cannot be read ({type(exc).__name__})") from None
-        words = [
-            Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]), float(w["size"]))
-            for w in raw
-        ]
-        page.close()
+            with page_deadline(self._limits.page_seconds):
+                page = self._pdf.pages[number - 1]
+                raw = page.extract_words(extra_attrs=["size"], use_text_flow=False)
+                words = [Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]),
+                              float(w["size"])) for w in raw]
+        except PageTimeout as exc:
+            raise PageProblem(number, OVER_LIMIT, f"its layout work ran {exc} (ETK_PAGE_SECONDS)") from None
+        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - any parser failure on one page
+            raise PageProblem(number, UNREADABLE, f"it cannot be parsed ({type(exc).__name__})") from None
+        finally:
+            if page is not None:
+                with contextlib.suppress(Exception):
+                    page.close()
         return words

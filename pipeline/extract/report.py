@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import NotAReport
+from pipeline.errors import EnvironmentProblem, NotAReport, ReportError
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
 from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout import group_lines
-from pipeline.extract.pages import PageScan, open_words, scan_pages
+from pipeline.extract.pages import PageProblem, PageScan, open_words, scan_pages
 from pipeline.extract.stat_blocks import UnitPage, parse_statistics_page
 from pipeline.extract.tables import figures_frame, frame
 from pipeline.extract.vocabulary import vocabulary
@@ -54,9 +54,19 @@ def extract_report(path: str | Path, ocr: str = "auto") -> Extraction:
 
     `ocr` (auto|off|force) says what happens to image pages: see `pipeline.extract.ocr.read_image_pages`.
     Raises `pipeline.errors.ReportError` (one-line message) for unreadable input
-    and `pipeline.errors.NotAReport` when no statistics page is found.
+    and `pipeline.errors.NotAReport` when no statistics page is found. A page that
+    is over a resource limit or cannot be parsed is skipped and becomes an issue.
     """
     path = Path(path)
+    try:
+        return _extract_report(path, ocr)
+    except (ReportError, EnvironmentProblem):
+        raise
+    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - hostile input must end in one line
+        raise ReportError(f"{path}: cannot read PDF ({type(exc).__name__})") from None
+
+
+def _extract_report(path: Path, ocr: str) -> Extraction:
     scans = scan_pages(path)
     wanted = [scan.number for scan in scans if _may_hold_figures(scan)]
     image_pages = [scan.number for scan in scans if scan.is_image_page and scan.number not in wanted]
@@ -64,9 +74,23 @@ def extract_report(path: str | Path, ocr: str = "auto") -> Extraction:
 
     units: list[UnitPage] = []
     finance: list[FinanceRow] = []
+    issues += [_page_issue(scan.number, "page_over_limit", f"skipped: {scan.skipped}", scan.head,
+                           unknown=not scan.head) for scan in scans if scan.skipped]
+    issues += [_page_issue(scan.number, "unreadable_page", f"damaged: {scan.damaged}; figures on it may be "
+                           "missing or wrong", scan.text, unknown=not scan.has_text_layer and not scan.image_count)
+               for scan in scans if scan.damaged]
     with open_words(path) as reader:
         for number in sorted([*wanted, *ocr_words]):
-            lines = group_lines(ocr_words[number] if number in ocr_words else reader.words(number))
+            if number in ocr_words:
+                words = ocr_words[number]
+            else:
+                try:
+                    words = reader.words(number)
+                except PageProblem as problem:
+                    issues.append(_page_issue(number, problem.kind, f"skipped: {problem.reason}",
+                                              scans[number - 1].text))
+                    continue
+            lines = group_lines(words)
             found = parse_statistics_page(lines, number)
             units.extend(found)
             if number in ocr_words:
@@ -82,7 +106,10 @@ def extract_report(path: str | Path, ocr: str = "auto") -> Extraction:
 
     if not units:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
-        raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title{images})")
+        skipped = [i.line() for i in issues if i.kind in ("page_over_limit", "unreadable_page")]
+        unread = "; " + "; ".join(skipped[:3]) if skipped else ""
+        raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title"
+                         f"{images}{unread})")
     for unit in units:
         if not unit.figures:
             issues.append(ExtractionIssue(unit.page, "title_without_figures", CRITICAL,
@@ -121,6 +148,13 @@ def _read_image_pages(path: Path, pages: list[int], mode: str) -> tuple[dict, li
     from pipeline.extract.ocr import read_image_pages
 
     return read_image_pages(path, pages, mode)
+
+
+def _page_issue(page: int, kind: str, reason: str, text: str, unknown: bool = False) -> ExtractionIssue:
+    """A page not (fully) read: critical if its text (or raw content) shows a statistics or finance title,
+    or if it is `unknown` (damaged and nothing of it could be read, so it may have held anything)."""
+    severity = CRITICAL if unknown or _may_hold_figures(PageScan(page, text, 0)) else WARNING
+    return ExtractionIssue(page, kind, severity, reason)
 
 
 def _page_list(pages: list[int], shown: int = 10) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ReportError, is_environment_problem
+from pipeline.ingest.shrink import incoming_contents, shrink_loss
 from pipeline.ingest.record import ERROR, FAILED_VALIDATION, LOADED, IngestionRecord, IngestOutcome, utcnow
 
 NOTHING_EXTRACTED = "nothing extracted"
@@ -49,7 +50,7 @@ class PrepareSteps:
     """What `prepare` calls; in the flows these are Prefect tasks."""
 
     hash_file: Callable[[str], str]
-    extract: Callable[[str, str], tuple[Any, bool]]  # (pdf, sha256) -> (extraction, answered from cache)
+    extract: Callable[[str, str], tuple[Any, ...]]   # (pdf, sha256) -> (extraction, from cache[, [warnings]])
     build_tables: Callable[[Any], Any]               # extraction -> pipeline.load.derive.WarehouseTables
 
 
@@ -63,6 +64,7 @@ class LoadSteps:
     log_postgres: Callable[[str, IngestionRecord], Any]
     export: Callable[[Any, str, str], str]           # (tables, out_dir, fmt) -> where it went
     artifacts: Callable[[Prepared, str], Any]        # (prepared, status); a raise is only a warning
+    held_year: Callable[[str, int], Any] | None = None  # (warehouse, year) -> shrink.YearContents | None
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Targets:
     dsn: str | None = None
     parquet_dir: str | None = None
     csv_dir: str | None = None
+    replace: bool = False  # accept a report that holds less than the warehouse has for its year
 
 
 def error_text(exc: BaseException) -> str:
@@ -101,10 +104,10 @@ def prepare(pdf_path: str | Path, steps: PrepareSteps) -> Prepared:
     prepared = Prepared(pdf=str(pdf_path), file_name=Path(pdf_path).name, started_at=utcnow())
     try:
         prepared.sha256 = steps.hash_file(str(pdf_path))
-        prepared.extraction, prepared.cache_hit = steps.extract(str(pdf_path), prepared.sha256)
+        prepared.extraction, prepared.cache_hit, *notes = steps.extract(str(pdf_path), prepared.sha256)
         prepared.extraction.source = Path(pdf_path)  # a cached extraction may come from a copy elsewhere
         prepared.report_year = int(prepared.extraction.report_year)
-        prepared.warnings = list(prepared.extraction.warnings)
+        prepared.warnings = [w for batch in notes for w in batch] + list(prepared.extraction.warnings)
         prepared.tables = steps.build_tables(prepared.extraction)
         prepared.warnings += prepared.tables.warnings
     except Exception as exc:  # noqa: BLE001 - reported in the outcome and the ingestions log
@@ -158,6 +161,21 @@ def gate(p: Prepared) -> tuple[str, str | None]:
     return LOADED, None
 
 
+def shrink_gate(p: Prepared, targets: Targets, steps: LoadSteps) -> tuple[str, str | None]:
+    """FAILED_VALIDATION with one line if loading would shrink the warehouse's year (unless `replace`).
+
+    A warehouse that cannot be read here is left to the load, which reports (and retries) it.
+    """
+    if targets.replace or steps.held_year is None or p.report_year is None:
+        return LOADED, None
+    try:
+        held = steps.held_year(str(targets.warehouse), p.report_year)
+    except Exception:  # noqa: BLE001 - e.g. locked: the load step retries and reports it
+        return LOADED, None
+    loss = shrink_loss(p.report_year, held, incoming_contents(p.tables))
+    return (FAILED_VALIDATION, loss) if loss else (LOADED, None)
+
+
 def new_record(p: Prepared) -> IngestionRecord:
     """The ingestions row of this attempt; its status is set once the attempt is decided."""
     tables = p.tables
@@ -182,6 +200,8 @@ def finish(p: Prepared, targets: Targets, steps: LoadSteps) -> IngestOutcome:
     record = new_record(p)
     outcome = new_outcome(p, record)
     status, message = gate(p)
+    if status == LOADED:
+        status, message = shrink_gate(p, targets, steps)
     if status != LOADED:
         outcome.message = message
         log_attempt(targets, record, outcome, status, steps)

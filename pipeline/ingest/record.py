@@ -200,6 +200,8 @@ class IngestOutcome:
             where = ", ".join(f"{k} {v}" for k, v in self.targets.items())
             lines = [f"loaded report year {year} from {self.file_name} into {where}"]
             lines.append("  rows: " + ", ".join(f"{k} {v}" for k, v in self.row_counts.items()))
+        elif self.status == FAILED_VALIDATION and (self.validation or {}).get("passed") and self.message:
+            lines = [f"NOT loaded: {self.file_name}: {self.message}"]  # the shrink guard, not a check
         elif self.status == FAILED_VALIDATION:
             n = (self.validation or {}).get("critical_failures", "?")
             lines = [f"NOT loaded: {self.file_name} (report year {year}) failed {n} critical check(s); "

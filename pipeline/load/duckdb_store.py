@@ -24,13 +24,35 @@ from pipeline.ingest.record import IngestionRecord
 from pipeline.load.schema import DATA_TABLES, LOG_TABLE, TableSpec, conform, quote, schema_statements, warehouse_specs
 
 
+# No network: a file that is not a DuckDB database (SQLite, say) made DuckDB try to download
+# the extension that reads it, for most of a minute. Extensions are never loaded or installed.
+NO_NETWORK = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+DUCKDB_MAGIC, DUCKDB_MAGIC_OFFSET = b"DUCK", 8
+
+
+def check_warehouse_file(path: str | Path) -> None:
+    """Raise ReportError (exit 2) at once if `path` exists but is not a DuckDB database file."""
+    from pipeline.errors import ReportError
+
+    path = Path(path)
+    if path.is_dir():
+        raise ReportError(f"{path}: the warehouse is a directory, not a DuckDB file")
+    if not path.is_file() or path.stat().st_size == 0:
+        return  # created on first load
+    with path.open("rb") as fh:
+        head = fh.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
+    if head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
+        raise ReportError(f"{path}: not a DuckDB database file; give --warehouse a new or existing .duckdb file")
+
+
 @contextlib.contextmanager
 def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection that is always closed, so the file lock is released for the next writer."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    check_warehouse_file(path)
+    con = duckdb.connect(str(path), read_only=read_only, config=NO_NETWORK)
     try:
         yield con
     finally:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.cells import csv_safe
 from pipeline.load.derive import WarehouseTables
 from pipeline.load.schema import DATA_TABLES, conform, warehouse_specs
 
@@ -39,6 +40,6 @@ def export_year(tables: WarehouseTables, out_dir: str | Path, fmt: str = "parque
             pq.write_table(table, path)
         else:
             path = folder / f"{name}.csv"
-            frame.to_csv(path, index=False, encoding="utf-8")
+            csv_safe(frame).to_csv(path, index=False, encoding="utf-8")  # text never runs as a formula
         written.append(path)
     return written
