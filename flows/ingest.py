@@ -196,8 +196,10 @@ def _extract_step(cache_dir: str, ocr: str = "auto") -> Callable[[str, str], tup
         if cached.extraction is not None:
             return cached.extraction, True
         extraction = extract(pdf_path, sha256, ocr)
-        write_entry(cache_dir, sha256, fingerprint, extraction)
-        return (extraction, False, [cached.problem]) if cached.problem else (extraction, False)
+        problems = [cached.problem] if cached.problem else []
+        if write_entry(cache_dir, sha256, fingerprint, extraction) is None:
+            problems.append("the extraction could not be stored in the cache (a field is not plain data)")
+        return (extraction, False, problems) if problems else (extraction, False)
 
     return run
 

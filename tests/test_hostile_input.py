@@ -30,13 +30,14 @@ MB = 1024 * 1024
 # The child reports its own peak RSS (VmHWM) at exit. Why not `wait4`'s ru_maxrss: on Linux it also
 # counts the pages the child shared with this (large) pytest process between fork and exec.
 _MEASURED = """
-import atexit, runpy, sys
-def _peak(path=sys.argv[1]):
-    with open(path, "w") as fh:
+import sys
+from etk_report.cli import main
+try:
+    code = main(sys.argv[2:])
+finally:  # the peak is read here, not at exit: the console entry ends the process without atexit's order
+    with open(sys.argv[1], "w") as fh:
         fh.write(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")))
-atexit.register(_peak)
-sys.argv = ["etk-report"] + sys.argv[2:]
-runpy.run_module("etk_report.cli", run_name="__main__")
+sys.exit(code)
 """
 
 

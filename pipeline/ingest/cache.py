@@ -113,7 +113,7 @@ def extraction_to_data(extraction: Any) -> dict[str, Any]:
         elif isinstance(value, list) and all(isinstance(v, ExtractionIssue) for v in value) and value:
             out[f.name] = {"issues": [dataclasses.asdict(v) for v in value]}
         elif _is_plain(value):
-            out[f.name] = value
+            out[f.name] = _as_json(value)
         else:
             raise TypeError(f"field {f.name} is not plain data")
     return out
@@ -162,8 +162,17 @@ def _cell(value: Any) -> Any:
 def _is_plain(value: Any) -> bool:
     if value is None or isinstance(value, (bool, int, float, str)):
         return not (isinstance(value, float) and not math.isfinite(value))
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return all(_is_plain(v) for v in value)
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
     return False
+
+
+def _as_json(value: Any) -> Any:
+    """Tuples as lists, recursively: what JSON gives back, so an entry's checksum is stable."""
+    if isinstance(value, (list, tuple)):
+        return [_as_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    return value
