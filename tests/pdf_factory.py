@@ -128,6 +128,7 @@ class Statistics:
     pitch: float = 17.5           # baseline to baseline
     address: str = "Esimerkkikatu 1, Lahti"
     title_gap: str = " "          # what stands between the unit and the slash ("" as `PEUKALOINEN/`)
+    title_words: str = "Toimintalukuja v."  # what follows the slash, before the year
 
 
 @dataclass(frozen=True)
@@ -179,14 +180,16 @@ class ImagePage:
     seed: int = 41
 
 
-def cover(year: int, organisation: str = "ESIMERKIN ENSI- JA TURVAKOTI RY:N") -> Page:
-    return Page(_Cover(year, organisation))
+def cover(year: int, organisation: str = "ESIMERKIN ENSI- JA TURVAKOTI RY:N",
+          title: str = "TOIMINTAKERTOMUS") -> Page:
+    return Page(_Cover(year, organisation, title))
 
 
 @dataclass(frozen=True)
 class _Cover:
     year: int
     organisation: str
+    title: str = "TOIMINTAKERTOMUS"
 
 
 # -- drawing ---------------------------------------------------------------------------------------
@@ -229,7 +232,7 @@ def _draw_statistics(pen: _Pen, block: Statistics) -> None:
     col, size = block.columns, block.size
     pen.y += 24  # room for the address line above the title
     pen.text(548, pen.y - 19, block.address, 8.5, right=True)
-    pen.text(col.margin, pen.y, f"{block.unit}{block.title_gap}/ Toimintalukuja v. {block.year}", 12.5, bold=True)
+    pen.text(col.margin, pen.y, f"{block.unit}{block.title_gap}/ {block.title_words} {block.year}", 12.5, bold=True)
     pen.y += 1.6 * block.pitch
     for n, row in enumerate(block.rows):
         x = col.margin + row.level * col.indent
@@ -317,7 +320,7 @@ def _draw_cover(pen: _Pen, block: _Cover) -> None:
     c.rect(100, PAGE_HEIGHT - 560, 395, 380, stroke=0, fill=1)  # where the sample has its photo
     c.setFillGray(0)
     pen.text(PAGE_WIDTH / 2 - width(block.organisation, 16, True) / 2, 112, block.organisation, 16, bold=True)
-    pen.text(PAGE_WIDTH / 2 - width("TOIMINTAKERTOMUS", 28, True) / 2, 660, "TOIMINTAKERTOMUS", 28, bold=True)
+    pen.text(PAGE_WIDTH / 2 - width(block.title, 28, True) / 2, 660, block.title, 28, bold=True)
     pen.text(PAGE_WIDTH / 2 - width(f"v. {block.year}", 20) / 2, 696, f"v. {block.year}", 20)
 
 

@@ -69,7 +69,7 @@ def extract_report(path: str | Path) -> Extraction:
             units.extend(found)
             if has_finance_title(lines):
                 finance.extend(parse_finance_summary(lines, number))
-            elif not found and vocabulary().statistics_title.search(scans[number - 1].text):
+            elif not found and vocabulary().mentions_statistics_title(scans[number - 1].text):
                 issues.append(ExtractionIssue(number, "title_without_figures", CRITICAL,
                                               "its text has a statistics title, but no title line was found in its "
                                               "layout; its figures were not extracted"))
@@ -109,8 +109,8 @@ def _page_list(pages: list[int], shown: int = 10) -> str:
 
 def _may_hold_figures(scan: PageScan) -> bool:
     """Cheap test on plain text; the exact title match happens on the laid-out lines."""
-    text = scan.text
-    return "toimintalukuja" in text.casefold() or bool(vocabulary().finance_title.search(text))
+    vocab = vocabulary()
+    return vocab.mentions_statistics_title(scan.text) or bool(vocab.finance_title.search(scan.text))
 
 
 def _report_year(scans: list[PageScan], units: list[UnitPage]) -> int:
