@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipeline.errors import NotAReport
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
+from pipeline.extract.continued import may_continue
 from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout import group_lines
 from pipeline.extract.pages import PageScan, open_words, scan_pages
@@ -55,7 +56,7 @@ def extract_report(path: str | Path) -> Extraction:
     """
     path = Path(path)
     scans = scan_pages(path)
-    wanted = [scan.number for scan in scans if _may_hold_figures(scan)]
+    wanted = _pages_to_read(scans)
     image_pages = [scan.number for scan in scans if not scan.has_text_layer and scan.image_count]
     issues = [ExtractionIssue(n, "image_page", WARNING, "an image with no text layer; any figures on it were not extracted")
               for n in image_pages]
@@ -65,7 +66,8 @@ def extract_report(path: str | Path) -> Extraction:
     with open_words(path) as reader:
         for number in wanted:
             lines = group_lines(reader.words(number))
-            found = parse_statistics_page(lines, number)
+            previous = units[-1] if units and units[-1].page == number - 1 else None
+            found = parse_statistics_page(lines, number, continues=previous)
             units.extend(found)
             if has_finance_title(lines):
                 finance.extend(parse_finance_summary(lines, number))
@@ -105,6 +107,15 @@ def extract_report(path: str | Path) -> Extraction:
 def _page_list(pages: list[int], shown: int = 10) -> str:
     more = f" and {len(pages) - shown} more" if len(pages) > shown else ""
     return ", ".join(map(str, pages[:shown])) + more
+
+
+def _pages_to_read(scans: list[PageScan]) -> list[int]:
+    """Pages with a title, and each page after one that may continue its block (`continued.py`)."""
+    wanted: list[int] = []
+    for scan in scans:
+        if _may_hold_figures(scan) or (wanted and wanted[-1] == scan.number - 1 and may_continue(scan.text)):
+            wanted.append(scan.number)
+    return wanted
 
 
 def _may_hold_figures(scan: PageScan) -> bool:

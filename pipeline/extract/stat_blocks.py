@@ -14,24 +14,13 @@ from enum import Enum
 from itertools import takewhile
 from statistics import median
 
-from pipeline.extract.layout import Line, join_words
+from pipeline.extract.layout import Line, group_lines, join_words
 from pipeline.extract.municipalities import join_wrapped, parse_names, strip_list_prefix
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.pages import Word
+from pipeline.extract.regions import Title, find_titles, is_marker_line, is_page_number, title_regions
+from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings, Tolerances
 from pipeline.extract.vocabulary import vocabulary
-
-# Tolerances, in points unless stated: how far edges may differ and still line up.
-ALIGN = 2.0
-INDENT = 3.0
-# A value joins a found column when its right edge is within this fraction of the font size.
-COLUMN_SNAP = 0.5
-# A unit of measure follows its number closer than this fraction of the font size.
-UOM_GAP = 1.0
-# Within a heading, a gap wider than this fraction of the font size starts the heading's note.
-HEADING_GAP = 0.5
-# A vertical gap this many times the block's usual line pitch ends the statistics block.
-BLOCK_END_GAP = 2.5
-
 
 class LineKind(Enum):
     """What the previous line of a block was: decides how a following text line is read."""
@@ -74,6 +63,20 @@ class UnitPage:
     page: int
     figures: list[Figure] = field(default_factory=list)
     municipalities: list[str] = field(default_factory=list)
+    state: "BlockState | None" = None      # where the block ended, for a block continued overleaf
+    lines: list[Line] = field(default_factory=list)  # the block's lines, to account for every number
+
+
+@dataclass
+class BlockState:
+    """What a block continued on the next page inherits: its columns, margin, section and parents."""
+
+    margin: float
+    value_edges: list[float]
+    value_x0: float
+    section: str | None
+    section_indent: float
+    parents: list[tuple[float, str]]
 
 
 @dataclass
@@ -84,34 +87,89 @@ class _Cell:
     word: Word
 
 
-def find_titles(lines: list[Line]) -> list[tuple[int, str, int]]:
-    """(line index, unit, year) of every statistics title on a page.
+def parse_statistics_page(lines: list[Line], page: int, continues: UnitPage | None = None,
+                          settings: LayoutSettings = DEFAULT_SETTINGS) -> list[UnitPage]:
+    """Every statistics block on a page: one per title region (side by side or stacked).
 
-    A long unit name may wrap: `PITKÄ YKSIKÖN NIMI` / `/ Toimintalukuja v. 2024` is one title.
+    A page without a title continues `continues` (the last block of the page before) when it says so
+    (`(jatkuu)`) or when its values stand in the same columns.
     """
-    found = []
-    for i, line in enumerate(lines):
-        text = line.text
-        if i and (text.lstrip().startswith("/") or lines[i - 1].text.rstrip().endswith("/")):
-            text = f"{lines[i - 1].text} {text}"
-        m = vocabulary().statistics_title.search(text)
-        if m:
-            found.append((i, " ".join(m.group("unit").split()), int(m.group("year"))))
-    return found
-
-
-def parse_statistics_page(lines: list[Line], page: int) -> list[UnitPage]:
-    """Every statistics block on a page, each from its title to the block's end."""
     titles = find_titles(lines)
+    if not titles:
+        found = parse_continuation(lines, page, continues, settings) if continues is not None else None
+        return [found] if found is not None else []
+    words = [w for line in lines for w in line.words]
     units = []
-    for n, (start, unit, year) in enumerate(titles):
-        stop = titles[n + 1][0] if n + 1 < len(titles) else len(lines)
-        block = _block_lines(lines[start + 1 : stop])
-        units.append(_BlockParser(block, unit, year, page).parse())
+    for region in title_regions(titles, words, settings):
+        block = _block_lines(_content(group_lines(region.words, settings)), settings)
+        carry = continues.state if _continues_title(region.title, continues) else None
+        units.append(_parse_block(block, region.title.unit, region.title.year, page, settings, carry))
     return units
 
 
-def _block_lines(lines: list[Line]) -> list[Line]:
+def _continues_title(title: Title, previous: UnitPage | None) -> bool:
+    return title.continued and previous is not None and previous.unit == title.unit
+
+
+def parse_continuation(lines: list[Line], page: int, previous: UnitPage,
+                       settings: LayoutSettings = DEFAULT_SETTINGS) -> UnitPage | None:
+    """The rows of a block that runs onto this page under no title, or None if this page is no such thing."""
+    content = _content(lines)
+    marker = next((i for i, line in enumerate(content[:3]) if is_marker_line(line)), None)
+    if marker is not None:
+        body = content[marker + 1:]
+    elif previous.state is not None:
+        body = _below_header(content, previous.state)
+        if not _same_columns(body, previous.state, settings):
+            return None
+    else:
+        return None
+    block = _block_lines(body, settings)
+    if not block:
+        return None
+    return _parse_block(block, previous.unit, previous.unit_year, page, settings, previous.state)
+
+
+def _content(lines: list[Line]) -> list[Line]:
+    """Lines without page furniture: lone page numbers and address lines."""
+    furniture = vocabulary().furniture_line
+    return [line for line in lines if not is_page_number(line) and not furniture.search(line.text)]
+
+
+def _below_header(lines: list[Line], state: BlockState) -> list[Line]:
+    """From the first line that starts in the label column or holds a value in the block's columns."""
+    for i, line in enumerate(lines):
+        if line.x0 < state.value_x0:
+            return lines[i:]
+    return []
+
+
+def _same_columns(lines: list[Line], state: BlockState, settings: LayoutSettings) -> bool:
+    """At least two of the page's first rows have values whose right edges fall on the block's columns."""
+    if not lines or not state.value_edges:
+        return False
+    tol = settings.at(_block_size(lines))
+    cells = _value_cells(lines[:8], tol, settings)
+    on_columns = [c for c in cells.values()
+                  if any(abs(c.word.x1 - edge) <= tol.column_snap for edge in state.value_edges)]
+    return len(on_columns) >= min(2, len(cells)) and bool(on_columns)
+
+
+def _parse_block(block: list[Line], unit: str, year: int, page: int, settings: LayoutSettings,
+                 carry: BlockState | None) -> UnitPage:
+    tol = settings.at(_block_size(block)) if block else settings.at(10.5)
+    result = _BlockParser(block, unit, year, page, tol, settings, carry).parse()
+    result.lines = block
+    return result
+
+
+def _block_size(lines: list[Line]) -> float:
+    """The block's body font size: the most common word size."""
+    sizes = [round(w.size, 1) for line in lines for w in line.words]
+    return max(set(sizes), key=sizes.count) if sizes else 10.5
+
+
+def _block_lines(lines: list[Line], settings: LayoutSettings = DEFAULT_SETTINGS) -> list[Line]:
     """Lines of the statistics block: cut at a chapter heading or an unusually wide vertical gap."""
     if len(lines) < 2:
         return lines
@@ -119,7 +177,7 @@ def _block_lines(lines: list[Line]) -> list[Line]:
     usual = median(gaps)
     block = [lines[0]]
     for line, gap in zip(lines[1:], gaps):
-        if gap > BLOCK_END_GAP * usual or vocabulary().chapter_heading.match(line.text):
+        if gap > settings.block_end_gap * usual or vocabulary().chapter_heading.match(line.text):
             break
         block.append(line)
     return block
@@ -137,12 +195,15 @@ def _starts_lower(text: str) -> bool:
 class _BlockParser:
     """Walks the block's lines top to bottom, keeping section and parent state."""
 
-    def __init__(self, lines: list[Line], unit: str, year: int, page: int) -> None:
+    def __init__(self, lines: list[Line], unit: str, year: int, page: int, tol: Tolerances,
+                 settings: LayoutSettings, carry: BlockState | None = None) -> None:
         self.lines = lines
+        self.tol = tol
+        self.settings = settings
         self.result = UnitPage(unit, year, page)
-        self.cells = _value_cells(lines)
-        self.note_x0 = _note_column(lines, self.cells)
-        self.cells.update(_lone_cells(lines, self.cells, self.note_x0))
+        self.cells = _value_cells(lines, tol, settings)
+        self.note_x0 = _note_column(lines, self.cells, tol)
+        self.cells.update(_lone_cells(lines, self.cells, self.note_x0, tol, settings))
         values = [c.word for c in self.cells.values()]
         self.value_x0 = min((w.x0 for w in values), default=float("inf"))
         self.value_x1 = max((w.x1 for w in values), default=float("inf"))
@@ -151,6 +212,10 @@ class _BlockParser:
         self.section: str | None = None
         self.section_indent = 0.0
         self.parents: list[tuple[float, str]] = []
+        if carry is not None:
+            self.margin = min(self.margin, carry.margin) if starts else carry.margin
+            self.section, self.section_indent = carry.section, carry.section_indent
+            self.parents = list(carry.parents)
         self.prefix: tuple[list[Word], list[Word]] | None = None
         self.last_kind = LineKind.START
         self.list_lines: list[str] = []
@@ -169,6 +234,9 @@ class _BlockParser:
                     names = parse_names(fig.note)
                     break
         self.result.municipalities = names
+        edges = sorted({round(c.word.x1, 1) for c in self.cells.values()})
+        self.result.state = BlockState(self.margin, edges, self.value_x0, self.section, self.section_indent,
+                                       list(self.parents))
         return self.result
 
     # -- lines with a value -------------------------------------------------
@@ -185,15 +253,15 @@ class _BlockParser:
             self.prefix = None
         label = join_words(label_words)
         self._emit(label, cell.value, cell.uom, join_words(note_words) or None, "column", indent, cell.word)
-        if _is_upper(label) and indent <= self.margin + INDENT and self._has_children(i, indent):
+        if _is_upper(label) and indent <= self.margin + self.tol.indent and self._has_children(i, indent):
             self.section, self.section_indent = label, indent
         self.last_kind = LineKind.FIGURE
 
     def _emit(self, label: str, value: float, uom: str, note: str | None, source: str,
               indent: float, word: Word) -> None:
-        if self.section is not None and indent <= self.section_indent + INDENT:
+        if self.section is not None and indent <= self.section_indent + self.tol.indent:
             self.section, self.parents = None, []
-        while self.parents and self.parents[-1][0] >= indent - INDENT:
+        while self.parents and self.parents[-1][0] >= indent - self.tol.indent:
             self.parents.pop()
         parent = self.parents[-1][1] if self.parents else None
         self.parents.append((indent, label))
@@ -220,15 +288,16 @@ class _BlockParser:
             return
         if self.last_kind is LineKind.HEADING and _starts_lower(text):
             return  # the heading's own remark goes on
-        label_words = list(takewhile(lambda w: w.x1 <= self.value_x1 + ALIGN and w.x0 < self.note_x0 - ALIGN,
+        align = self.tol.align
+        label_words = list(takewhile(lambda w: w.x1 <= self.value_x1 + align and w.x0 < self.note_x0 - align,
                                      line.words))
-        if not label_words and line.words[0].x0 < self.value_x0 - ALIGN:
+        if not label_words and line.words[0].x0 < self.value_x0 - align:
             label_words = line.words[:1]  # one long word starting in the label column, e.g. a heading
         rest = line.words[len(label_words):]
         if not label_words:
             self.last_kind = LineKind.REMARK  # only text in the note column
             return
-        crossing = bool(rest) and rest[0].x0 < self.note_x0 - ALIGN
+        crossing = bool(rest) and rest[0].x0 < self.note_x0 - align
         if not crossing and self._next_continues_label(i, line):
             self.prefix = (label_words, rest)
             self.last_kind = LineKind.LABEL
@@ -240,13 +309,13 @@ class _BlockParser:
             self.last_kind = LineKind.FIGURE
             return
         x0 = label_words[0].x0
-        heading = _heading_text(line.words)
-        if x0 <= self.margin + INDENT or _is_upper(heading):
+        heading = _heading_text(line.words, self.settings)
+        if x0 <= self.margin + self.tol.indent or _is_upper(heading):
             self.section, self.section_indent = heading, x0
             self.parents = []
             self.last_kind = LineKind.HEADING
         elif not crossing and self._has_children(i, x0):
-            while self.parents and self.parents[-1][0] >= x0 - INDENT:
+            while self.parents and self.parents[-1][0] >= x0 - self.tol.indent:
                 self.parents.pop()
             self.parents.append((x0, join_words(label_words)))
             self.last_kind = LineKind.GROUP
@@ -256,12 +325,12 @@ class _BlockParser:
     def _continues_list(self, line: Line) -> bool:
         previous = self.list_lines[-1].rstrip()
         return (previous.endswith((",", "-")) or _starts_lower(line.text)
-                or abs(line.x0 - self.list_x0) <= INDENT + 1)
+                or abs(line.x0 - self.list_x0) <= self.tol.list_indent)
 
     def _continues_note(self, line: Line) -> bool:
         if self.last_kind not in (LineKind.FIGURE, LineKind.NOTE) or not self.result.figures:
             return False
-        if line.x0 <= self.margin + INDENT:
+        if line.x0 <= self.margin + self.tol.indent:
             return False
         note = (self.result.figures[-1].note or "").rstrip()
         return _starts_lower(line.text) or note.endswith((",", "-"))
@@ -275,34 +344,34 @@ class _BlockParser:
         if cell.index == 0:
             return True
         first = below.words[0]
-        return _starts_lower(first.text) and abs(first.x0 - line.x0) <= INDENT + 12
+        return _starts_lower(first.text) and abs(first.x0 - line.x0) <= self.tol.wrapped_label_shift
 
     def _has_children(self, i: int, indent: float) -> bool:
         for line in self.lines[i + 1 :]:
             if line.x0 >= self.value_x0:
                 continue
-            return line.x0 > indent + INDENT
+            return line.x0 > indent + self.tol.indent
         return False
 
 
-def _heading_text(words: list[Word]) -> str:
+def _heading_text(words: list[Word], settings: LayoutSettings) -> str:
     """A heading without the remark printed after a wide gap on its line."""
     kept = [words[0]]
     for w in words[1:]:
-        if w.x0 - kept[-1].x1 > HEADING_GAP * w.size:
+        if w.x0 - kept[-1].x1 > settings.heading_gap * w.size:
             break
         kept.append(w)
     return join_words(kept)
 
 
-def _candidates(line: Line) -> list[_Cell]:
+def _candidates(line: Line, settings: LayoutSettings) -> list[_Cell]:
     """Numbers followed closely by a word that can be their unit of measure."""
     words = line.words
     found = []
     for i, word in enumerate(words[:-1]):
         value = parse_number(word.text)
         nxt = words[i + 1]
-        if value is None or nxt.x0 - word.x1 > UOM_GAP * word.size or parse_number(nxt.text) is not None:
+        if value is None or nxt.x0 - word.x1 > settings.uom_gap * word.size or parse_number(nxt.text) is not None:
             continue
         if not any(c.isalpha() or c in "€%$" for c in nxt.text):
             continue
@@ -310,25 +379,26 @@ def _candidates(line: Line) -> list[_Cell]:
     return found
 
 
-def _value_cells(lines: list[Line]) -> dict[int, _Cell]:
+def _value_cells(lines: list[Line], tol: Tolerances, settings: LayoutSettings) -> dict[int, _Cell]:
     """The value of each line: a candidate whose right edge lines up with other lines' values.
 
-    Columns are found strictly (edges within ALIGN of another first candidate); a value then
-    joins a column within COLUMN_SNAP of the font size, so a slightly misplaced number still counts.
+    Columns are found strictly (edges within `align` of another first candidate); a value then
+    joins a column within `column_snap` of the font size, so a slightly misplaced number still counts.
     """
-    per_line = {i: _candidates(line) for i, line in enumerate(lines)}
+    per_line = {i: _candidates(line, settings) for i, line in enumerate(lines)}
     firsts = [c[0] for c in per_line.values() if c]
-    columns = [c.word.x1 for c in firsts if sum(abs(c.word.x1 - o.word.x1) <= ALIGN for o in firsts) >= 2]
+    columns = [c.word.x1 for c in firsts if sum(abs(c.word.x1 - o.word.x1) <= tol.align for o in firsts) >= 2]
     cells: dict[int, _Cell] = {}
     for i, cands in per_line.items():
         for cand in cands:
-            if any(abs(cand.word.x1 - x) <= COLUMN_SNAP * cand.word.size for x in columns):
+            if any(abs(cand.word.x1 - x) <= settings.column_snap * cand.word.size for x in columns):
                 cells[i] = cand
                 break
     return cells
 
 
-def _lone_cells(lines: list[Line], cells: dict[int, _Cell], note_x0: float) -> dict[int, _Cell]:
+def _lone_cells(lines: list[Line], cells: dict[int, _Cell], note_x0: float, tol: Tolerances,
+                settings: LayoutSettings) -> dict[int, _Cell]:
     """Values that line up with nothing (a section's only amount), found by where they sit.
 
     Such a number stands apart from its label, right of where values start and left of the
@@ -341,19 +411,19 @@ def _lone_cells(lines: list[Line], cells: dict[int, _Cell], note_x0: float) -> d
     for i, line in enumerate(lines):
         if i in cells:
             continue
-        for cand in _candidates(line):
+        for cand in _candidates(line, settings):
             before = line.words[cand.index - 1] if cand.index else None
             apart = before is None or cand.word.x0 - before.x1 >= cand.word.size
-            if apart and cand.word.x1 > value_x0 and cand.word.x0 < note_x0 - ALIGN:
+            if apart and cand.word.x1 > value_x0 and cand.word.x0 < note_x0 - tol.align:
                 found[i] = cand
                 break
     return found
 
 
-def _note_column(lines: list[Line], cells: dict[int, _Cell]) -> float:
+def _note_column(lines: list[Line], cells: dict[int, _Cell], tol: Tolerances) -> float:
     """Left edge of the note column: where text after the values' units usually starts."""
     starts = [lines[i].words[c.index + 2].x0 for i, c in cells.items() if len(lines[i].words) > c.index + 2]
-    common = [x for x in starts if sum(abs(x - o) <= ALIGN for o in starts) >= 2]
+    common = [x for x in starts if sum(abs(x - o) <= tol.align for o in starts) >= 2]
     return min(common, default=float("inf"))
 
 

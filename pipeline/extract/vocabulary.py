@@ -25,6 +25,7 @@ class Vocabulary:
     report_title: re.Pattern[str]
     chapter_heading: re.Pattern[str]
     continued_marker: re.Pattern[str]
+    furniture_line: re.Pattern[str]
     municipality_list_prefixes: tuple[str, ...]
     municipality_count_labels: tuple[str, ...]
     list_conjunctions: tuple[str, ...]
@@ -52,6 +53,7 @@ def _load(path: str | None) -> Vocabulary:
         report_title=re.compile(raw["report_title"], re.IGNORECASE),
         chapter_heading=re.compile(raw["chapter_heading"]),
         continued_marker=re.compile(raw.get("continued_marker", r"(?!x)x"), re.IGNORECASE),
+        furniture_line=re.compile(raw.get("furniture_line", r"(?!x)x"), re.IGNORECASE),
         municipality_list_prefixes=tuple(p.casefold() for p in raw["municipality_list_prefixes"]),
         municipality_count_labels=tuple(p.casefold() for p in raw["municipality_count_labels"]),
         list_conjunctions=tuple(raw["list_conjunctions"]),
