@@ -15,7 +15,7 @@ from pipeline.extract.vocabulary import vocabulary
 # `label  12 hlö ...`, `... 1 028,50 €`, `77,78%`: a number followed by a short unit of measure.
 _VALUE_LINE = re.compile(
     rf"(?:^|\s)[(+{re.escape(MINUSES)}]?\d{{1,3}}(?:[{SPACES}]?\d{{3}})*(?:,\d+)?\)?"
-    rf"\s?[{re.escape(MINUSES)}]?\s?(?:%|€|[^\W\d_][\w/.]{{0,7}})(?=\s|$)")
+    rf"\s?[{re.escape(MINUSES)}]?\s?(?:(?:%|€|[^\W\d_][\w/.]{{0,7}})(?=\s|$)|$)")
 _PAGE_NUMBER = re.compile(r"^\d{1,4}$")
 
 
@@ -28,4 +28,4 @@ def may_continue(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> bool
     if not lines or vocab.chapter_heading.match(lines[0]):
         return False
     value_lines = sum(1 for line in lines if _VALUE_LINE.search(line))
-    return value_lines >= 3 and value_lines >= settings.continuation_value_lines * len(lines)
+    return value_lines >= 2 and value_lines >= settings.continuation_value_lines * len(lines)

@@ -31,6 +31,7 @@ class LineKind(Enum):
     LIST = "list"          # a municipality list line
     HEADING = "heading"    # a section heading
     LABEL = "label"        # the first line of a two-line label
+    LABEL_TAIL = "label_tail"  # a label's next line below its value (top-aligned wrapped label)
     GROUP = "group"        # a label without value whose indented rows follow
     REMARK = "remark"      # text that is no figure
 
@@ -145,14 +146,15 @@ def _below_header(lines: list[Line], state: BlockState) -> list[Line]:
 
 
 def _same_columns(lines: list[Line], state: BlockState, settings: LayoutSettings) -> bool:
-    """At least two of the page's first rows have values whose right edges fall on the block's columns."""
-    if not lines or not state.value_edges:
+    """The page's rows stand where the block's did: a value on one of its value columns, or labels
+    starting at its margin."""
+    if not lines:
         return False
     tol = settings.at(_block_size(lines))
-    cells = _value_cells(lines[:8], tol, settings)
-    on_columns = [c for c in cells.values()
-                  if any(abs(c.word.x1 - edge) <= tol.column_snap for edge in state.value_edges)]
-    return len(on_columns) >= min(2, len(cells)) and bool(on_columns)
+    cells = _value_cells(lines[:12], tol, settings)
+    on_columns = any(abs(c.word.x1 - edge) <= tol.column_snap for c in cells.values() for edge in state.value_edges)
+    at_margin = bool(cells) and abs(min(line.x0 for line in lines[:12]) - state.margin) <= tol.indent
+    return on_columns or at_margin
 
 
 def _parse_block(block: list[Line], unit: str, year: int, page: int, settings: LayoutSettings,
@@ -281,6 +283,8 @@ class _BlockParser:
         if self.last_kind is LineKind.LIST and self._continues_list(line):
             self.list_lines.append(text)
             return
+        if self._continues_label(line):
+            return
         if self._continues_note(line):
             fig = self.result.figures[-1]
             fig.note = f"{fig.note} {text}" if fig.note else text
@@ -327,8 +331,32 @@ class _BlockParser:
         return (previous.endswith((",", "-")) or _starts_lower(line.text)
                 or abs(line.x0 - self.list_x0) <= self.tol.list_indent)
 
+    def _continues_label(self, line: Line) -> bool:
+        """A label wrapped below its value's line (top-aligned): lower case, under the label's start.
+
+        Words in the note column on the same line go on the note.
+        """
+        if self.last_kind not in (LineKind.FIGURE, LineKind.LABEL_TAIL) or not self.result.figures:
+            return False
+        fig = self.result.figures[-1]
+        label_part = [w for w in line.words if w.x1 <= self.value_x0 - self.tol.align]
+        if not label_part or not _starts_lower(label_part[0].text):
+            return False
+        if abs(label_part[0].x0 - fig.indent) > self.tol.wrapped_label_shift or label_part[0].x0 < fig.indent - self.tol.indent:
+            return False
+        rest = line.words[len(label_part):]
+        if rest and rest[0].x0 < self.note_x0 - self.tol.align:
+            return False  # something in the value column: not a wrapped label
+        old, fig.label = fig.label, f"{fig.label} {join_words(label_part)}"
+        if self.parents and self.parents[-1][1] == old:
+            self.parents[-1] = (self.parents[-1][0], fig.label)
+        if rest:
+            fig.note = f"{fig.note} {join_words(rest)}" if fig.note else join_words(rest)
+        self.last_kind = LineKind.LABEL_TAIL
+        return True
+
     def _continues_note(self, line: Line) -> bool:
-        if self.last_kind not in (LineKind.FIGURE, LineKind.NOTE) or not self.result.figures:
+        if self.last_kind not in (LineKind.FIGURE, LineKind.NOTE, LineKind.LABEL_TAIL) or not self.result.figures:
             return False
         if line.x0 <= self.margin + self.tol.indent:
             return False
