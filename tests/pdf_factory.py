@@ -350,12 +350,12 @@ RULED_NOTE_RIGHT = 545.0
 def _draw_ruled(pen: _Pen, block: Statistics) -> None:
     """A table with rules: caption row, full-width (shaded) section rows, label | value | unit | note cells.
 
-    Cell edges: the label cell from `margin - 6`, the value cell from `count_right - 70` to
+    Cell edges: the label cell from `margin - 6`, the value cell from `count_right - 90` to
     `count_right + 4`, the unit cell to `note - 6`, the note cell to RULED_NOTE_RIGHT. Wrapped labels
     and notes stay inside their cell; the value sits on the label's first or last line (`valign`).
     """
     col, size, serif = block.columns, block.size, block.font == "italic"
-    edges = [col.margin - 6, col.count_right - 70, col.count_right + 4, col.note - 6, RULED_NOTE_RIGHT]
+    edges = [col.margin - 6, col.count_right - 90, col.count_right + 4, col.note - 6, RULED_NOTE_RIGHT]
     inner = size * 1.25
     table_top = pen.y - size - 4
 

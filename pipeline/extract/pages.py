@@ -121,6 +121,21 @@ class WordReader:
         self._path = path
         self._pdf = pdf
 
+    def ruled_tables(self, number: int) -> list[list[list[tuple[float, float, float, float] | None]]]:
+        """Cell boxes, row by row, of every table drawn with rules on the page ([] for a page without rules).
+
+        pdfplumber's table finder with the lines strategy; call before `words`, which releases the page.
+        Pages without drawn lines or boxes are not searched, so the common text-only page costs nothing.
+        """
+        try:
+            page = self._pdf.pages[number - 1]
+            if not (page.lines or page.rects):
+                return []
+            found = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
+        except Exception as exc:
+            raise ReportError(f"{self._path}: page {number} cannot be read ({type(exc).__name__})") from None
+        return [[list(row.cells) for row in table.rows] for table in found]
+
     def words(self, number: int) -> list[Word]:
         try:
             page = self._pdf.pages[number - 1]

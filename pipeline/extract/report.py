@@ -15,6 +15,7 @@ from pipeline.extract.continued import may_continue
 from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout import group_lines
 from pipeline.extract.pages import PageScan, open_words, scan_pages
+from pipeline.extract.ruled_tables import RuledTable
 from pipeline.extract.stat_blocks import UnitPage, parse_statistics_page
 from pipeline.extract.tables import figures_frame, frame
 from pipeline.extract.vocabulary import vocabulary
@@ -65,9 +66,10 @@ def extract_report(path: str | Path) -> Extraction:
     finance: list[FinanceRow] = []
     with open_words(path) as reader:
         for number in wanted:
+            tables = [RuledTable(rows) for rows in reader.ruled_tables(number)]
             lines = group_lines(reader.words(number))
             previous = units[-1] if units and units[-1].page == number - 1 else None
-            found = parse_statistics_page(lines, number, continues=previous)
+            found = parse_statistics_page(lines, number, continues=previous, tables=tables)
             units.extend(found)
             if has_finance_title(lines):
                 finance.extend(parse_finance_summary(lines, number))

@@ -18,6 +18,7 @@ from pipeline.extract.layout import Line, group_lines, join_words
 from pipeline.extract.municipalities import join_wrapped, parse_names, strip_list_prefix
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.pages import Word
+from pipeline.extract.ruled_tables import RuledTable, read_table
 from pipeline.extract.regions import Title, find_titles, is_marker_line, is_page_number, title_regions
 from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings, Tolerances
 from pipeline.extract.vocabulary import vocabulary
@@ -89,23 +90,67 @@ class _Cell:
 
 
 def parse_statistics_page(lines: list[Line], page: int, continues: UnitPage | None = None,
-                          settings: LayoutSettings = DEFAULT_SETTINGS) -> list[UnitPage]:
+                          settings: LayoutSettings = DEFAULT_SETTINGS,
+                          tables: list[RuledTable] | None = None) -> list[UnitPage]:
     """Every statistics block on a page: one per title region (side by side or stacked).
 
     A page without a title continues `continues` (the last block of the page before) when it says so
-    (`(jatkuu)`) or when its values stand in the same columns.
+    (`(jatkuu)`), when its values stand in the same columns, or when it holds a ruled table.
+    Ruled tables (`tables`, cell boxes from pdfplumber's table finder) are read cell by cell.
     """
     titles = find_titles(lines)
-    if not titles:
-        found = parse_continuation(lines, page, continues, settings) if continues is not None else None
-        return [found] if found is not None else []
     words = [w for line in lines for w in line.words]
+    if not titles:
+        if continues is None:
+            return []
+        carry = continues.state
+        found = _with_tables(words, tables or [], continues.unit, continues.unit_year, page, settings,
+                             carry, lambda rest: parse_continuation(group_lines(rest, settings), page, continues,
+                                                                    settings))
+        return [found] if found is not None else []
     units = []
     for region in title_regions(titles, words, settings):
-        block = _block_lines(_content(group_lines(region.words, settings)), settings)
-        carry = continues.state if _continues_title(region.title, continues) else None
-        units.append(_parse_block(block, region.title.unit, region.title.year, page, settings, carry))
+        title = region.title
+        carry = continues.state if _continues_title(title, continues) else None
+        inside = [t for t in tables or [] if _table_in(t, region)]
+
+        def text_path(rest: list[Word], title=title, carry=carry) -> UnitPage:
+            block = _block_lines(_content(group_lines(rest, settings)), settings)
+            return _parse_block(block, title.unit, title.year, page, settings, carry)
+
+        units.append(_with_tables(region.words, inside, title.unit, title.year, page, settings, carry, text_path))
     return units
+
+
+def _table_in(table: RuledTable, region) -> bool:
+    x0, top, x1, bottom = table.bbox
+    return region.x0 <= (x0 + x1) / 2 < region.x1 and region.top < top < region.bottom
+
+
+def _with_tables(words: list[Word], tables: list[RuledTable], unit: str, year: int, page: int,
+                 settings: LayoutSettings, carry: BlockState | None, text_path) -> UnitPage | None:
+    """Figures of the ruled tables among `words`, then of the text outside them (by `text_path`)."""
+    size = _block_size([Line(words)]) if words else 10.5
+    tol = settings.at(size)
+    reads = []
+    for table in tables:
+        read = read_table(table, words, tol, settings, section=carry.section if carry else None)
+        if read.rows:
+            reads.append(read)
+            words = [w for w in words if not table.holds(w)]
+    result = text_path(words)
+    if not reads:
+        return result
+    if result is None:
+        result = UnitPage(unit, year, page)
+    for read in reads:
+        for section, parent, label, value, uom, note, indent, word in read.rows:
+            result.figures.append(Figure(unit, year, page, section, parent, label, value, uom, note, "column",
+                                         round(indent, 2), round(word.x0, 2), round(word.top, 2)))
+        result.municipalities.extend(read.municipalities)
+        result.lines.extend(read.lines)
+    result.figures.sort(key=lambda f: f.top)
+    return result
 
 
 def _continues_title(title: Title, previous: UnitPage | None) -> bool:

@@ -1,0 +1,159 @@
+"""Statistics drawn as a table with rules, read cell by cell (pdfplumber's `find_tables`, lines strategy).
+
+A cell's text is the words inside its box; a label or note wrapped inside its cell is joined with one
+space, whichever line the value is on. Each column gets a role from what its cells hold, not from
+its caption: the value column holds numbers, the unit column short words right of it, the label
+column the text left of it, anything else right of the values is the note. Rows before the first
+value whose cells are all text are captions. A row with one cell across the table is a section
+heading (or a `Kunnat:` list). Indentation inside the label cell gives parents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.extract.layout import Line, group_lines, join_words
+from pipeline.extract.municipalities import join_wrapped, parse_names, strip_list_prefix
+from pipeline.extract.numbers import parse_number
+from pipeline.extract.pages import Word
+from pipeline.extract.settings import LayoutSettings, Tolerances
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class RuledTable:
+    """Cell boxes (x0, top, x1, bottom) row by row; None where a merged cell covers the position."""
+
+    rows: list[list[Box | None]]
+
+    @property
+    def bbox(self) -> Box:
+        boxes = [c for row in self.rows for c in row if c is not None]
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+    def holds(self, word: Word) -> bool:
+        x0, top, x1, bottom = self.bbox
+        return x0 <= (word.x0 + word.x1) / 2 <= x1 and top <= word.middle <= bottom
+
+
+@dataclass
+class TableRead:
+    """What a ruled table yields: rows as (section, parent, label, value, uom, note, indent, value word)."""
+
+    rows: list[tuple] = field(default_factory=list)
+    municipalities: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class _Cell:
+    box: Box
+    lines: list[Line]
+
+    @property
+    def text(self) -> str:
+        return " ".join(line.text for line in self.lines)
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for line in self.lines for w in line.words]
+
+
+def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: LayoutSettings,
+               section: str | None = None) -> TableRead:
+    """The figure rows of one ruled table, top to bottom."""
+    words = [w for line in group_lines(words, settings) for w in line.words]  # numbers whole before cells
+    grid = [[_cell(box, words, settings) if box is not None else None for box in row] for row in table.rows]
+    roles = _roles(grid)
+    out = TableRead()
+    if roles is None:
+        return out
+    label_col, value_col, uom_col, note_cols = roles
+    parents: list[tuple[float, str]] = []
+    seen_value = False
+    list_lines: list[str] = []
+    for row in grid:
+        cells = [c for c in row if c is not None]
+        out.lines.extend(line for c in cells for line in c.lines)
+        if not any(c.lines for c in cells):
+            continue
+        if len(cells) == 1 or len(row) <= value_col or row[value_col] is None:
+            text = cells[0].text if len(cells) == 1 else " ".join(c.text for c in cells if c.lines)
+            names = strip_list_prefix(text)
+            if names is not None:
+                list_lines.append(names)
+            else:
+                section, parents = text, []
+            continue
+        value = _value(row[value_col])
+        label_cell = row[label_col] if label_col < len(row) else None
+        if value is None:
+            if not seen_value and all(c.lines for c in cells):
+                continue  # a caption row
+            if label_cell is not None and label_cell.lines:
+                indent = label_cell.lines[0].x0
+                while parents and parents[-1][0] >= indent - tol.indent:
+                    parents.pop()
+                parents.append((indent, label_cell.text))
+            continue
+        seen_value = True
+        number, attached, word = value
+        label = label_cell.text if label_cell is not None else ""
+        indent = label_cell.lines[0].x0 if label_cell is not None and label_cell.lines else word.x0
+        while parents and parents[-1][0] >= indent - tol.indent:
+            parents.pop()
+        parent = parents[-1][1] if parents else None
+        parents.append((indent, label))
+        uom = attached or (row[uom_col].text if uom_col is not None and row[uom_col] is not None else "")
+        note = " ".join(row[j].text for j in note_cols if j < len(row) and row[j] is not None and row[j].lines)
+        out.rows.append((section, parent, label, number, uom, note or None, indent, word))
+    if list_lines:
+        out.municipalities = parse_names(join_wrapped(list_lines))
+    return out
+
+
+def _cell(box: Box, words: list[Word], settings: LayoutSettings) -> _Cell:
+    x0, top, x1, bottom = box
+    inside = [w for w in words if x0 <= (w.x0 + w.x1) / 2 <= x1 and top <= w.middle <= bottom]
+    return _Cell(box, group_lines(inside, settings))
+
+
+def _value(cell: _Cell | None) -> tuple[float, str, Word] | None:
+    """(value, attached unit, word) when the cell holds one number (with `%`/`€` glued on, if any)."""
+    if cell is None:
+        return None
+    words = cell.words
+    if not words:
+        return None
+    number = parse_number(words[0].text)
+    if number is None or len(words) > 2 or (len(words) == 2 and words[1].text not in ("%", "€")):
+        return None
+    return number, words[1].text if len(words) == 2 else "", words[0]
+
+
+def _roles(grid: list[list[_Cell | None]]) -> tuple[int, int, int | None, list[int]] | None:
+    """(label, value, unit, note columns) from the cells' content, or None when no column holds values."""
+    full = [row for row in grid if all(c is not None for c in row) and len(row) > 1]
+    if not full:
+        return None
+    width = max(len(row) for row in full)
+    numeric = [sum(1 for row in full if j < len(row) and _value(row[j]) is not None) for j in range(width)]
+    value_col = max(range(width), key=lambda j: numeric[j])
+    if numeric[value_col] == 0 or value_col == 0:
+        return None
+    valued = [row for row in full if _value(row[value_col]) is not None]
+    uom_col = None
+    if value_col + 1 < width and sum(1 for row in valued if _is_unit(row[value_col + 1])) * 2 >= len(valued):
+        uom_col = value_col + 1
+    label_col = 0
+    notes = [j for j in range(value_col + 1, width) if j != uom_col]
+    return label_col, value_col, uom_col, notes
+
+
+def _is_unit(cell: _Cell | None) -> bool:
+    """A short single word that is no number: `hlö`, `kpl`, `krt/vko`, `€`, `%`."""
+    if cell is None or len(cell.words) != 1:
+        return False
+    text = cell.words[0].text
+    return len(text) <= 12 and parse_number(text) is None
