@@ -55,9 +55,9 @@ def _extract(args: argparse.Namespace) -> int:
     from pipeline.extract.outputs import summary_lines, write_csvs
 
     extraction = extract_report(args.report)
-    write_csvs(extraction, args.out)
+    written = write_csvs(extraction, args.out)
     print("\n".join(summary_lines(extraction)))
-    print(f"wrote {args.out}/figures.csv, finance_summary.csv, municipalities.csv")
+    print(f"wrote {args.out}/" + ", ".join(path.name for path in written))
     return EXIT_OK
 
 

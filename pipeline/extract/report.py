@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipeline.errors import NotAReport
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
+from pipeline.extract.claims import unclaimed_numbers
 from pipeline.extract.continued import may_continue
 from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout import group_lines
@@ -82,6 +83,7 @@ def extract_report(path: str | Path) -> Extraction:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
         raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title{images})")
     for unit in units:
+        issues.extend(unclaimed_numbers(unit))
         if not unit.figures:
             issues.append(ExtractionIssue(unit.page, "title_without_figures", CRITICAL,
                                           "statistics title with no readable figures", unit.unit))

@@ -44,6 +44,7 @@ class TableRead:
     rows: list[tuple] = field(default_factory=list)
     municipalities: list[str] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
+    claimed_text: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +84,7 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
             names = strip_list_prefix(text)
             if names is not None:
                 list_lines.append(names)
+                out.claimed_text.append(text)
             else:
                 section, parents = text, []
             continue

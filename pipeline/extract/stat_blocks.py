@@ -67,6 +67,7 @@ class UnitPage:
     municipalities: list[str] = field(default_factory=list)
     state: "BlockState | None" = None      # where the block ended, for a block continued overleaf
     lines: list[Line] = field(default_factory=list)  # the block's lines, to account for every number
+    claimed_text: list[str] = field(default_factory=list)  # text read but kept in no figure (name lists)
 
 
 @dataclass
@@ -115,8 +116,10 @@ def parse_statistics_page(lines: list[Line], page: int, continues: UnitPage | No
         inside = [t for t in tables or [] if _table_in(t, region)]
 
         def text_path(rest: list[Word], title=title, carry=carry) -> UnitPage:
-            block = _block_lines(_content(group_lines(rest, settings)), settings)
-            return _parse_block(block, title.unit, title.year, page, settings, carry)
+            content = _content(group_lines(rest, settings))
+            result = _parse_block(_block_lines(content, settings), title.unit, title.year, page, settings, carry)
+            result.lines = _before_chapter(content)
+            return result
 
         units.append(_with_tables(region.words, inside, title.unit, title.year, page, settings, carry, text_path))
     return units
@@ -149,6 +152,7 @@ def _with_tables(words: list[Word], tables: list[RuledTable], unit: str, year: i
                                          round(indent, 2), round(word.x0, 2), round(word.top, 2)))
         result.municipalities.extend(read.municipalities)
         result.lines.extend(read.lines)
+        result.claimed_text.extend(read.claimed_text)
     result.figures.sort(key=lambda f: f.top)
     return result
 
@@ -173,7 +177,19 @@ def parse_continuation(lines: list[Line], page: int, previous: UnitPage,
     block = _block_lines(body, settings)
     if not block:
         return None
-    return _parse_block(block, previous.unit, previous.unit_year, page, settings, previous.state)
+    result = _parse_block(block, previous.unit, previous.unit_year, page, settings, previous.state)
+    result.lines = _before_chapter(body)
+    return result
+
+
+def _before_chapter(lines: list[Line]) -> list[Line]:
+    """The region's lines up to a chapter heading: where every printed number must be accounted for.
+
+    This reaches past a block cut at a wide gap, so rows below the gap are reported, not lost.
+    """
+    heading = vocabulary().chapter_heading
+    end = next((i for i, line in enumerate(lines) if heading.match(line.text)), len(lines))
+    return lines[:end]
 
 
 def _content(lines: list[Line]) -> list[Line]:
@@ -322,11 +338,13 @@ class _BlockParser:
         names = strip_list_prefix(text)
         if names is not None:
             self.list_lines.append(names)
+            self.result.claimed_text.append(text)
             self.list_x0 = line.words[1].x0 if len(line.words) > 1 else line.x0
             self.last_kind = LineKind.LIST
             return
         if self.last_kind is LineKind.LIST and self._continues_list(line):
             self.list_lines.append(text)
+            self.result.claimed_text.append(text)
             return
         if self._continues_label(line):
             return
