@@ -51,9 +51,9 @@ PAGE_WIDTH, PAGE_HEIGHT = 595.2756, 841.8898  # A4, as the sample
 REGULAR, BOLD = "EtkVera", "EtkVera-Bold"
 ITALIC, ITALIC_BOLD = "EtkVera-Italic", "EtkVera-BoldItalic"
 
-NBSP, NNBSP = "\u00a0", "\u202f"
-# Private-use code points drawn with the space glyph, renamed to U+00A0 / U+202F after saving.
-_STAND_INS = {NBSP: "\ue000", NNBSP: "\ue001"}
+NBSP, NNBSP, THIN = "\u00a0", "\u202f", "\u2009"
+# Private-use code points drawn with the space glyph, renamed to U+00A0 / U+202F / U+2009 after saving.
+_STAND_INS = {NBSP: "\ue000", NNBSP: "\ue001", THIN: "\ue002"}
 
 
 # -- numbers as the reports print them ---------------------------------------------------------
@@ -310,10 +310,11 @@ def _draw_figure(pen: _Pen, block: Statistics, row: Figure, x: float) -> None:
     col, size, serif = block.columns, block.size, block.font == "italic"
     labels = (row.label,) if isinstance(row.label, str) else row.label
     shift = block.label_shift if row.detached else 0.0
+    top_aligned, start = block.valign == "top", pen.y
     for n, label in enumerate(labels):
         draw = pen.later if row.detached else pen.text
-        draw(x, pen.y + shift, label, size, bold=row.bold)
-        if n < len(labels) - 1:
+        draw(x, (start + n * block.pitch if top_aligned else pen.y) + shift, label, size, bold=row.bold)
+        if n < len(labels) - 1 and not top_aligned:
             pen.y += block.pitch
     # Like the sample (a Word document), a count and its unit are one run of text, "82 hlö",
     # placed so that the number's right edge is on the column; `€` sits apart after an amount.
@@ -330,7 +331,7 @@ def _draw_figure(pen: _Pen, block: Statistics, row: Figure, x: float) -> None:
     right, after = right + row.nudge, after + row.nudge
     value_x0 = right - width(row.value, size, row.bold, serif)
     pen.text(value_x0, pen.y, run, size, bold=row.bold)
-    if x + width(labels[-1], size, row.bold, serif) + 4 > value_x0:
+    if x + max(width(label, size, row.bold, serif) for label in labels) + 4 > value_x0:
         raise ValueError(f"label {labels[-1]!r} runs into its value {row.value!r}: move the value column right")
     notes = (row.note,) if isinstance(row.note, str) else row.note
     if notes[0] and after + 4 > col.note:
@@ -340,7 +341,7 @@ def _draw_figure(pen: _Pen, block: Statistics, row: Figure, x: float) -> None:
             pen.y += block.pitch
         if note:
             pen.text(col.note, pen.y, note, size)
-    pen.y += block.pitch
+    pen.y = max(pen.y, start + (len(labels) - 1) * block.pitch) + block.pitch
 
 
 RULED = Columns(margin=50.0, indent=12.0, count_right=330.0, euro_right=330.0, note=400.0)

@@ -12,20 +12,31 @@ from pipeline.extract.numbers import MINUSES, SPACES
 from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings
 from pipeline.extract.vocabulary import vocabulary
 
-# `label  12 hlö ...`, `... 1 028,50 €`, `77,78%`: a number followed by a short unit of measure.
+# `label  12 hlö ...`, `label 1 028,50 €`, `label 77,78%`: a label, a number, a short unit of measure.
 _VALUE_LINE = re.compile(
     rf"(?:^|\s)[(+{re.escape(MINUSES)}]?\d{{1,3}}(?:[{SPACES}]?\d{{3}})*(?:,\d+)?\)?"
     rf"\s?[{re.escape(MINUSES)}]?\s?(?:(?:%|€|[^\W\d_][\w/.]{{0,7}})(?=\s|$)|$)")
 _PAGE_NUMBER = re.compile(r"^\d{1,4}$")
 
 
-def may_continue(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> bool:
-    """A `(jatkuu)` marker, or a page that does not open a chapter and reads mostly `label n uom`."""
+# A row of a statistics block is short; body text lines that happen to hold `12 henkilöä` are long.
+_ROW_LENGTH = 64
+
+
+def may_continue(text: str, settings: LayoutSettings = DEFAULT_SETTINGS, least: int = 2) -> bool:
+    """A `(jatkuu)` marker, or a page that does not open a chapter and reads mostly `label n uom`
+    (at least `least` such rows)."""
     vocab = vocabulary()
     if vocab.continued_marker.search(text):
         return True
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not _PAGE_NUMBER.match(line.strip())]
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and not _PAGE_NUMBER.match(line.strip()) and not vocab.furniture_line.search(line.strip())]
     if not lines or vocab.chapter_heading.match(lines[0]):
         return False
-    value_lines = sum(1 for line in lines if _VALUE_LINE.search(line))
-    return value_lines >= 2 and value_lines >= settings.continuation_value_lines * len(lines)
+    value_lines = sum(1 for line in lines if len(line) <= _ROW_LENGTH and _VALUE_LINE.search(line))
+    return value_lines >= least and value_lines >= settings.continuation_value_lines * len(lines)
+
+
+def looks_like_untitled_figures(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> bool:
+    """Rows of figures under no title anywhere in the report (not opened; reported so none is lost)."""
+    return not vocabulary().mentions_statistics_title(text) and may_continue(text, settings, least=3)

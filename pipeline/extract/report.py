@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline.errors import NotAReport
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
 from pipeline.extract.claims import unclaimed_numbers
-from pipeline.extract.continued import may_continue
+from pipeline.extract.continued import looks_like_untitled_figures, may_continue
 from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout import group_lines
 from pipeline.extract.pages import PageScan, open_words, scan_pages
@@ -62,6 +62,10 @@ def extract_report(path: str | Path) -> Extraction:
     image_pages = [scan.number for scan in scans if not scan.has_text_layer and scan.image_count]
     issues = [ExtractionIssue(n, "image_page", WARNING, "an image with no text layer; any figures on it were not extracted")
               for n in image_pages]
+    issues.extend(ExtractionIssue(scan.number, "untitled_figures", WARNING,
+                                  "rows of figures under no statistics title, not after a statistics page; "
+                                  "not extracted") for scan in scans
+                  if scan.number not in wanted and looks_like_untitled_figures(scan.text))
 
     units: list[UnitPage] = []
     finance: list[FinanceRow] = []
@@ -78,6 +82,7 @@ def extract_report(path: str | Path) -> Extraction:
                 issues.append(ExtractionIssue(number, "title_without_figures", CRITICAL,
                                               "its text has a statistics title, but no title line was found in its "
                                               "layout; its figures were not extracted"))
+            issues.extend(_titles_not_laid_out(scans[number - 1].text, found, number))
 
     if not units:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
@@ -106,6 +111,20 @@ def extract_report(path: str | Path) -> Extraction:
         image_pages=image_pages,
         issues=issues,
     )
+
+
+def _titles_not_laid_out(text: str, found: list[UnitPage], number: int) -> list[ExtractionIssue]:
+    """Statistics titles the page's text has but its layout did not yield, and untitled rows of figures."""
+    in_text = len(vocabulary().statistics_title.findall(" ".join(text.split())))
+    if in_text and 0 < len(found) < in_text:
+        return [ExtractionIssue(number, "title_without_figures", CRITICAL,
+                                f"{in_text} statistics titles in its text, {len(found)} found in its layout; "
+                                "the figures of the others were not extracted")]
+    if not in_text and not found and may_continue(text):
+        return [ExtractionIssue(number, "untitled_figures", WARNING,
+                                "rows of figures under no statistics title that continue no block on the page "
+                                "before; not extracted")]
+    return []
 
 
 def _page_list(pages: list[int], shown: int = 10) -> str:
