@@ -80,6 +80,7 @@ class Columns:
     euro_right: float = 290.0    # right edge of euro amounts (`1 028 323,76`)
     euro_sign_gap: float = 7.0   # between an amount and its `€`
     note: float = 300.0          # left edge of the note column
+    note_right: float = 545.0    # ruled tables: right edge of the note cell
 
 
 @dataclass(frozen=True)
@@ -345,18 +346,19 @@ def _draw_figure(pen: _Pen, block: Statistics, row: Figure, x: float) -> None:
 
 
 RULED = Columns(margin=50.0, indent=12.0, count_right=330.0, euro_right=330.0, note=400.0)
-RULED_NOTE_RIGHT = 545.0
+# narrow enough for two tables side by side on a landscape page
+RULED_NARROW = Columns(margin=24.0, indent=12.0, count_right=290.0, euro_right=290.0, note=330.0, note_right=425.0)
 
 
 def _draw_ruled(pen: _Pen, block: Statistics) -> None:
     """A table with rules: caption row, full-width (shaded) section rows, label | value | unit | note cells.
 
     Cell edges: the label cell from `margin - 6`, the value cell from `count_right - 90` to
-    `count_right + 4`, the unit cell to `note - 6`, the note cell to RULED_NOTE_RIGHT. Wrapped labels
+    `count_right + 4`, the unit cell to `note - 6`, the note cell to `note_right`. Wrapped labels
     and notes stay inside their cell; the value sits on the label's first or last line (`valign`).
     """
     col, size, serif = block.columns, block.size, block.font == "italic"
-    edges = [col.margin - 6, col.count_right - 90, col.count_right + 4, col.note - 6, RULED_NOTE_RIGHT]
+    edges = [col.margin - 6, col.count_right - 90, col.count_right + 4, col.note - 6, col.note_right]
     inner = size * 1.25
     table_top = pen.y - size - 4
 
@@ -409,7 +411,7 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
             for k, note in enumerate(notes):
                 if note:
                     pen.text(col.note, top + 4 + size + k * inner, note, size)
-                    if col.note + width(note, size, False, serif) > RULED_NOTE_RIGHT - 2:
+                    if col.note + width(note, size, False, serif) > col.note_right - 2:
                         raise ValueError(f"note {note!r} does not fit its cell")
         rule(top, bottom, not isinstance(row, Figure))
         top = bottom

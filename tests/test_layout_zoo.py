@@ -17,6 +17,7 @@ from pdf_factory import (
     NBSP,
     NNBSP,
     RULED,
+    RULED_NARROW,
     THIN,
     Columns,
     Figure,
@@ -143,8 +144,10 @@ ZOO = {
               landscape=True)],
         {"ENSIKOTI": STANDARD, "TURVAKOTI": STANDARD}),
     "side-by-side-ruled": (
-        [Page(SideBySide((block("ENSIKOTI", address="", style="ruled", columns=RULED),
-                          block("TURVAKOTI", address="", style="ruled", columns=RULED)), (-20.0, 380.0)),
+        [Page(SideBySide((block("ENSIKOTI", address="", style="ruled", columns=RULED_NARROW, size=9.0, pitch=15.0,
+                                caption=("Tunnusluku", "Määrä", "Yks.", "Lisätieto")),
+                          block("TURVAKOTI", address="", style="ruled", columns=RULED_NARROW, size=9.0, pitch=15.0)),
+                         (0.0, 410.0)),
               landscape=True)],
         {"ENSIKOTI": STANDARD, "TURVAKOTI": STANDARD}),
     "stacked": ([Page(block("ENSIKOTI", rows=NEW_UNIT.rows[:2]), block("TURVAKOTI", rows=NEW_UNIT.rows[2:]))],
@@ -254,3 +257,29 @@ def test_untitled_rows_that_continue_nothing_are_reported(tmp_path):
     ex = extract_report(pdf)
     assert set(ex.figures["page"]) == {2}
     assert [(i.page, i.severity) for i in ex.issues if i.kind == "untitled_figures"] == [(4, "warning")]
+
+
+def test_ruled_tables_are_read_cell_by_cell(tmp_path):
+    """The ruled page goes through pdfplumber's table finder: a caption row, one full-width row per
+    section, and label, value, unit and note columns given their roles by what the cells hold."""
+    from pipeline.extract.pages import open_words
+    from pipeline.extract.ruled_tables import RuledTable, read_table
+    from pipeline.extract.settings import DEFAULT_SETTINGS
+
+    pdf = write_report(tmp_path / "ruled.pdf", [Page(block(style="ruled", columns=RULED, valign="top"))])
+    with open_words(pdf) as reader:
+        found = reader.ruled_tables(1)
+        words = reader.words(1)
+    assert len(found) == 1 and len(found[0]) == 1 + len(standard_rows())  # caption + one row per drawn row
+    merged = [row for row in found[0] if sum(cell is not None for cell in row) == 1]
+    assert len(merged) == 2  # the two section rows span the table
+    read = read_table(RuledTable(found[0]), words, DEFAULT_SETTINGS.at(10.5), DEFAULT_SETTINGS)
+    assert [r[:6] for r in read.rows] == STANDARD
+
+
+def test_a_page_without_rules_is_not_searched_for_tables(tmp_path):
+    from pipeline.extract.pages import open_words
+
+    pdf = write_report(tmp_path / "plain.pdf", [Page(block())])
+    with open_words(pdf) as reader:
+        assert reader.ruled_tables(1) == []

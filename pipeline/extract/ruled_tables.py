@@ -32,6 +32,11 @@ class RuledTable:
         boxes = [c for row in self.rows for c in row if c is not None]
         return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
+    def clipped(self, x0: float, x1: float) -> "RuledTable":
+        """Only the cells whose middle lies between x0 and x1 (a table finder may join tables side by side)."""
+        rows = [[c for c in row if c is not None and x0 <= (c[0] + c[2]) / 2 < x1] for row in self.rows]
+        return RuledTable([row for row in rows if row])
+
     def holds(self, word: Word) -> bool:
         x0, top, x1, bottom = self.bbox
         return x0 <= (word.x0 + word.x1) / 2 <= x1 and top <= word.middle <= bottom
@@ -91,8 +96,8 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
         value = _value(row[value_col])
         label_cell = row[label_col] if label_col < len(row) else None
         if value is None:
-            if not seen_value and all(c.lines for c in cells):
-                continue  # a caption row
+            if not seen_value and sum(1 for c in cells if c.lines) >= 2:
+                continue  # a caption row: text in several cells before any value
             if label_cell is not None and label_cell.lines:
                 indent = label_cell.lines[0].x0
                 while parents and parents[-1][0] >= indent - tol.indent:

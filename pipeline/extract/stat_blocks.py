@@ -113,7 +113,7 @@ def parse_statistics_page(lines: list[Line], page: int, continues: UnitPage | No
     for region in title_regions(titles, words, settings):
         title = region.title
         carry = continues.state if _continues_title(title, continues) else None
-        inside = [t for t in tables or [] if _table_in(t, region)]
+        inside = [_clip(t, region) for t in tables or [] if _table_in(t, region)]
 
         def text_path(rest: list[Word], title=title, carry=carry) -> UnitPage:
             content = _content(group_lines(rest, settings))
@@ -123,6 +123,11 @@ def parse_statistics_page(lines: list[Line], page: int, continues: UnitPage | No
 
         units.append(_with_tables(region.words, inside, title.unit, title.year, page, settings, carry, text_path))
     return units
+
+
+def _clip(table: RuledTable, region) -> RuledTable:
+    x0, _, x1, _ = table.bbox
+    return table if region.x0 <= x0 and x1 <= region.x1 else table.clipped(region.x0, region.x1)
 
 
 def _table_in(table: RuledTable, region) -> bool:
@@ -495,16 +500,15 @@ def _lone_cells(lines: list[Line], cells: dict[int, _Cell], note_x0: float, tol:
     Such a number stands apart from its label, right of where values start and left of the
     note column; numbers inside a label or a note do not.
     """
-    if not cells:
-        return {}
-    value_x0 = min(c.word.x0 for c in cells.values())
+    # With no column at all (a short block, each value in a column of its own) any apart number counts.
+    value_x0 = min((c.word.x0 for c in cells.values()), default=float("-inf"))
     found = {}
     for i, line in enumerate(lines):
         if i in cells:
             continue
         for cand in _candidates(line, settings):
             before = line.words[cand.index - 1] if cand.index else None
-            apart = before is None or cand.word.x0 - before.x1 >= cand.word.size
+            apart = before is None or cand.word.x0 - before.x1 >= settings.lone_value_gap * cand.word.size
             if apart and cand.word.x1 > value_x0 and cand.word.x0 < note_x0 - tol.align:
                 found[i] = cand
                 break
