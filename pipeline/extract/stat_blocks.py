@@ -131,8 +131,9 @@ def _clip(table: RuledTable, region) -> RuledTable:
 
 
 def _table_in(table: RuledTable, region) -> bool:
-    x0, top, x1, bottom = table.bbox
-    return region.x0 <= (x0 + x1) / 2 < region.x1 and region.top < top < region.bottom
+    """The table starts below the title and has cells in the title's column."""
+    x0, top, x1, _ = table.bbox
+    return x0 < region.x1 and x1 > region.x0 and region.top < top < region.bottom and bool(_clip(table, region).rows)
 
 
 def _with_tables(words: list[Word], tables: list[RuledTable], unit: str, year: int, page: int,
