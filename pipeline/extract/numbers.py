@@ -58,5 +58,5 @@ def is_number_token(text: str) -> bool:
 
 
 def is_thousands_group(text: str) -> bool:
-    """True for a token that continues a grouped number: `028`, `323,76`, `323,76)`."""
-    return bool(re.match(r"^\d{3}(?:,\d+)?\)?$", text))
+    """True for a token that continues a grouped number: `028`, `323,76`, `323,76)`, `323,76-`."""
+    return bool(re.match(rf"^\d{{3}}(?:,\d+)?(?:\)|[{_MINUS_CLASS}])?$", text))

@@ -273,6 +273,8 @@ class _BlockParser:
         self.cells = _value_cells(lines, tol, settings)
         self.note_x0 = _note_column(lines, self.cells, tol)
         self.cells.update(_lone_cells(lines, self.cells, self.note_x0, tol, settings))
+        if self.note_x0 == float("inf"):
+            self.note_x0 = _note_column(lines, self.cells, tol)
         values = [c.word for c in self.cells.values()]
         self.value_x0 = min((w.x0 for w in values), default=float("inf"))
         self.value_x1 = max((w.x1 for w in values), default=float("inf"))
@@ -520,6 +522,8 @@ def _note_column(lines: list[Line], cells: dict[int, _Cell], tol: Tolerances) ->
     """Left edge of the note column: where text after the values' units usually starts."""
     starts = [lines[i].words[c.index + 2].x0 for i, c in cells.items() if len(lines[i].words) > c.index + 2]
     common = [x for x in starts if sum(abs(x - o) <= tol.align for o in starts) >= 2]
+    if len(starts) == 1:
+        common = starts  # the block's only note
     return min(common, default=float("inf"))
 
 
