@@ -38,7 +38,8 @@ def test_a_new_statistics_title_wording_is_a_vocabulary_edit(tmp_path, monkeypat
         extract_report(pdf)  # the shipped vocabulary does not know the wording
 
     raw = load_json("vocabulary.json")
-    raw["statistics_title"] = raw["statistics_title"].replace("Toimintalukuja", "(?:Toimintalukuja|Tilastoja)")
+    for key in ("statistics_title", "statistics_title_hint"):
+        raw[key] = raw[key].replace("Toimintalukuja", "(?:Toimintalukuja|Tilastoja)")
     assert raw["statistics_title"] != load_json("vocabulary.json")["statistics_title"]
     path = tmp_path / "vocabulary.json"
     path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")

@@ -14,7 +14,7 @@ from pipeline.extract.vocabulary import vocabulary
 
 # `label  12 hlö ...`, `label 1 028,50 €`, `label 77,78%`: a label, a number, a short unit of measure.
 _VALUE_LINE = re.compile(
-    rf"(?:^|\s)[(+{re.escape(MINUSES)}]?\d{{1,3}}(?:[{SPACES}]?\d{{3}})*(?:,\d+)?\)?"
+    rf"(?:^|\s)[(+{re.escape(MINUSES)}]?\d+(?:[{SPACES}]\d{{3}})*(?:,\d+)?\)?"
     rf"\s?[{re.escape(MINUSES)}]?\s?(?:(?:%|€|[^\W\d_][\w/.]{{0,7}})(?=\s|$)|$)")
 _PAGE_NUMBER = re.compile(r"^\d{1,4}$")
 

@@ -115,7 +115,7 @@ def extract_report(path: str | Path) -> Extraction:
 
 def _titles_not_laid_out(text: str, found: list[UnitPage], number: int) -> list[ExtractionIssue]:
     """Statistics titles the page's text has but its layout did not yield, and untitled rows of figures."""
-    in_text = len(vocabulary().statistics_title.findall(" ".join(text.split())))
+    in_text = vocabulary().count_statistics_titles(text)
     if in_text and 0 < len(found) < in_text:
         return [ExtractionIssue(number, "title_without_figures", CRITICAL,
                                 f"{in_text} statistics titles in its text, {len(found)} found in its layout; "

@@ -21,6 +21,7 @@ VOCABULARY_ENV = "ETK_VOCABULARY"
 @dataclass(frozen=True)
 class Vocabulary:
     statistics_title: re.Pattern[str]
+    statistics_title_hint: re.Pattern[str]
     finance_title: re.Pattern[str]
     report_title: re.Pattern[str]
     chapter_heading: re.Pattern[str]
@@ -34,8 +35,23 @@ class Vocabulary:
         return label.casefold().startswith(self.municipality_count_labels)
 
     def mentions_statistics_title(self, text: str) -> bool:
-        """Cheap page prefilter on plain text: line breaks may split a title, so they count as spaces."""
-        return bool(self.statistics_title.search(" ".join(text.split())))
+        """Cheap page prefilter on plain text (a title may be wrapped onto a second line)."""
+        return self.count_statistics_titles(text) > 0
+
+    def count_statistics_titles(self, text: str) -> int:
+        """Statistics titles in a page's plain text.
+
+        The title pattern is only tried around lines holding `statistics_title_hint` (one per title),
+        with the lines before and after, since a title may wrap: on a whole page it is quadratic.
+        """
+        lines = [" ".join(line.split()) for line in text.splitlines()]
+        count = 0
+        for i, line in enumerate(lines):
+            hints = len(self.statistics_title_hint.findall(line))
+            if hints:
+                window = " ".join(lines[max(0, i - 1): i + 2])
+                count += min(hints, len(self.statistics_title.findall(window)))
+        return count
 
 
 def vocabulary(path: str | Path | None = None) -> Vocabulary:
@@ -49,6 +65,7 @@ def _load(path: str | None) -> Vocabulary:
     raw = load_json("vocabulary.json") if path is None else json.loads(Path(path).read_text(encoding="utf-8"))
     return Vocabulary(
         statistics_title=re.compile(raw["statistics_title"], re.IGNORECASE),
+        statistics_title_hint=re.compile(raw.get("statistics_title_hint", raw["statistics_title"]), re.IGNORECASE),
         finance_title=re.compile(raw["finance_title"], re.IGNORECASE),
         report_title=re.compile(raw["report_title"], re.IGNORECASE),
         chapter_heading=re.compile(raw["chapter_heading"]),
