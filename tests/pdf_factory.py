@@ -138,6 +138,7 @@ class Statistics:
     valign: str = "bottom"        # ruled: a wrapped label's value on its "top" or "bottom" line
     caption: tuple[str, ...] = ("Tunnusluku", "Määrä", "Yksikkö", "Lisätieto")  # ruled: caption row
     shade_sections: bool = True   # ruled: section rows on a grey background
+    unit_in_value_cell: bool = False  # ruled: `82 hlö` printed together in the value cell
     font: str = "regular"         # "regular" (Vera) or "italic" (Vera Oblique): what the body is set in
 
 
@@ -405,6 +406,8 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
             if row.attached:
                 pen.text(col.count_right - width(row.value, size, row.bold, serif), baseline,
                          row.value + row.uom, size, bold=row.bold)
+            elif block.unit_in_value_cell:
+                pen.text(col.count_right, baseline, f"{row.value} {row.uom}", size, bold=row.bold, right=True)
             else:
                 pen.text(col.count_right, baseline, row.value, size, bold=row.bold, right=True)
                 pen.text(col.count_right + 8, baseline, row.uom, size, bold=row.bold)

@@ -138,6 +138,9 @@ ZOO = {
     "ruled-table": ([Page(block(style="ruled", columns=RULED))], {"ENSIKOTI": STANDARD}),
     "ruled-table-top-aligned": ([Page(block(style="ruled", columns=RULED, valign="top", shade_sections=False))],
                                 {"ENSIKOTI": STANDARD}),
+    "ruled-table-unit-in-value-cell": ([Page(block(style="ruled", columns=RULED, unit_in_value_cell=True,
+                                                   caption=("Tunnusluku", "Määrä", "", "Lisätieto")))],
+                                       {"ENSIKOTI": STANDARD}),
     "ruled-table-without-caption": ([Page(block(style="ruled", columns=RULED, caption=()))], {"ENSIKOTI": STANDARD}),
     "side-by-side-landscape": (
         [Page(SideBySide((block("ENSIKOTI", address=""), block("TURVAKOTI", address="")), (0.0, 400.0)),

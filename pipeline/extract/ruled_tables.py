@@ -75,7 +75,7 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
     out = TableRead()
     if roles is None:
         return out
-    label_col, value_col, uom_col, note_cols = roles
+    label_col, value_cols, unit_cols, note_cols = roles
     parents: list[tuple[float, str]] = []
     seen_value = False
     list_lines: list[str] = []
@@ -84,7 +84,7 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
         out.lines.extend(line for c in cells for line in c.lines)
         if not any(c.lines for c in cells):
             continue
-        if len(cells) == 1 or len(row) <= value_col or row[value_col] is None:
+        if len(cells) == 1 or len(row) <= max(value_cols) or any(row[j] is None for j in value_cols):
             text = cells[0].text if len(cells) == 1 else " ".join(c.text for c in cells if c.lines)
             names = strip_list_prefix(text)
             if names is not None:
@@ -93,7 +93,8 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
             else:
                 section, parents = text, []
             continue
-        value = _value(row[value_col])
+        column = next((j for j in value_cols if _value(row[j]) is not None), value_cols[0])
+        value = _value(row[column])
         label_cell = row[label_col] if label_col < len(row) else None
         if value is None:
             if not seen_value and sum(1 for c in cells if c.lines) >= 2:
@@ -112,8 +113,10 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
             parents.pop()
         parent = parents[-1][1] if parents else None
         parents.append((indent, label))
-        uom = attached or (row[uom_col].text if uom_col is not None and row[uom_col] is not None else "")
-        note = " ".join(row[j].text for j in note_cols if j < len(row) and row[j] is not None and row[j].lines)
+        unit_col = unit_cols.get(column)
+        uom = attached or (row[unit_col].text if unit_col is not None and row[unit_col] is not None else "")
+        others = [j for j in note_cols + [v for v in value_cols if v != column] if j < len(row)]
+        note = " ".join(row[j].text for j in sorted(others) if row[j] is not None and row[j].lines)
         out.rows.append((section, parent, label, number, uom, note or None, indent, word))
     if list_lines:
         out.municipalities = parse_names(join_wrapped(list_lines))
@@ -127,40 +130,49 @@ def _cell(box: Box, words: list[Word], settings: LayoutSettings) -> _Cell:
 
 
 def _value(cell: _Cell | None) -> tuple[float, str, Word] | None:
-    """(value, attached unit, word) when the cell holds one number (with `%`/`€` glued on, if any)."""
+    """(value, unit printed in the same cell, word) when the cell holds one number, maybe with its unit
+    (`77,78%`, `1 234,50 €`, `12 hlö`)."""
     if cell is None:
         return None
     words = cell.words
-    if not words:
+    if not words or len(words) > 2:
         return None
     number = parse_number(words[0].text)
-    if number is None or len(words) > 2 or (len(words) == 2 and words[1].text not in ("%", "€")):
+    if number is None or (len(words) == 2 and not _is_unit_text(words[1].text)):
         return None
     return number, words[1].text if len(words) == 2 else "", words[0]
 
 
-def _roles(grid: list[list[_Cell | None]]) -> tuple[int, int, int | None, list[int]] | None:
-    """(label, value, unit, note columns) from the cells' content, or None when no column holds values."""
+def _roles(grid: list[list[_Cell | None]]) -> tuple[int, list[int], dict[int, int], list[int]] | None:
+    """(label column, value columns, unit column of each value column, note columns) from the cells'
+    content, or None when no column holds values. A value column holds numbers in most of its filled
+    cells; a unit column right of it holds short words where the value column has a number."""
     full = [row for row in grid if all(c is not None for c in row) and len(row) > 1]
     if not full:
         return None
     width = max(len(row) for row in full)
-    numeric = [sum(1 for row in full if j < len(row) and _value(row[j]) is not None) for j in range(width)]
-    value_col = max(range(width), key=lambda j: numeric[j])
-    if numeric[value_col] == 0 or value_col == 0:
+    value_cols = []
+    for j in range(1, width):
+        filled = [row[j] for row in full if j < len(row) and row[j].lines]
+        numbers = sum(1 for cell in filled if _value(cell) is not None)
+        if numbers and numbers * 2 >= len(filled):
+            value_cols.append(j)
+    if not value_cols:
         return None
-    valued = [row for row in full if _value(row[value_col]) is not None]
-    uom_col = None
-    if value_col + 1 < width and sum(1 for row in valued if _is_unit(row[value_col + 1])) * 2 >= len(valued):
-        uom_col = value_col + 1
-    label_col = 0
-    notes = [j for j in range(value_col + 1, width) if j != uom_col]
-    return label_col, value_col, uom_col, notes
+    unit_cols = {}
+    for j in value_cols:
+        valued = [row for row in full if j + 1 < len(row) and _value(row[j]) is not None]
+        if j + 1 < width and j + 1 not in value_cols and valued and \
+                sum(1 for row in valued if _is_unit(row[j + 1])) * 2 >= len(valued):
+            unit_cols[j] = j + 1
+    notes = [j for j in range(min(value_cols) + 1, width) if j not in value_cols and j not in unit_cols.values()]
+    return 0, value_cols, unit_cols, notes
 
 
 def _is_unit(cell: _Cell | None) -> bool:
-    """A short single word that is no number: `hlö`, `kpl`, `krt/vko`, `€`, `%`."""
-    if cell is None or len(cell.words) != 1:
-        return False
-    text = cell.words[0].text
-    return len(text) <= 12 and parse_number(text) is None
+    """A cell holding one short word that is no number: `hlö`, `kpl`, `krt/vko`, `€`, `%`."""
+    return cell is not None and len(cell.words) == 1 and _is_unit_text(cell.words[0].text)
+
+
+def _is_unit_text(text: str) -> bool:
+    return len(text) <= 12 and parse_number(text) is None and not any(ch.isdigit() for ch in text)
