@@ -139,6 +139,7 @@ class Statistics:
     caption: tuple[str, ...] = ("Tunnusluku", "Määrä", "Yksikkö", "Lisätieto")  # ruled: caption row
     shade_sections: bool = True   # ruled: section rows on a grey background
     unit_in_value_cell: bool = False  # ruled: `82 hlö` printed together in the value cell
+    title_in_table: bool = False  # ruled: the title is the table's first, full-width row
     font: str = "regular"         # "regular" (Vera) or "italic" (Vera Oblique): what the body is set in
 
 
@@ -271,7 +272,7 @@ def _with_stand_ins(text: str) -> str:
 def _draw_statistics(pen: _Pen, block: Statistics) -> None:
     col, size = block.columns, block.size
     pen.serif = block.font == "italic"
-    if block.show_title:
+    if block.show_title and not (block.style == "ruled" and block.title_in_table):
         pen.y += 24  # room for the address line above the title
         if block.address:
             pen.text(548, pen.y - 19, block.address, 8.5, right=True)
@@ -373,6 +374,11 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
 
     top = table_top
     pen.line(edges[0], top, edges[-1], top)
+    if block.title_in_table:
+        bottom = top + height(1) + 4
+        pen.text(col.margin, top + 4 + 12.5, f"{block.unit} / {block.title_words} {block.year}", 12.5, bold=True)
+        rule(top, bottom, True)
+        top = bottom
     if block.caption:
         bottom = top + height(1)
         for x, text in zip(edges, block.caption):

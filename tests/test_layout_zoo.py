@@ -141,6 +141,9 @@ ZOO = {
     "ruled-table-unit-in-value-cell": ([Page(block(style="ruled", columns=RULED, unit_in_value_cell=True,
                                                    caption=("Tunnusluku", "Määrä", "", "Lisätieto")))],
                                        {"ENSIKOTI": STANDARD}),
+    "ruled-table-title-in-first-row": ([Page(Narrative.filler(5), block(style="ruled", columns=RULED,
+                                                                          title_in_table=True))],
+                                       {"ENSIKOTI": STANDARD}),
     "ruled-table-without-caption": ([Page(block(style="ruled", columns=RULED, caption=()))], {"ENSIKOTI": STANDARD}),
     "side-by-side-landscape": (
         [Page(SideBySide((block("ENSIKOTI", address=""), block("TURVAKOTI", address="")), (0.0, 400.0)),

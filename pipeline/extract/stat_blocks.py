@@ -131,9 +131,11 @@ def _clip(table: RuledTable, region) -> RuledTable:
 
 
 def _table_in(table: RuledTable, region) -> bool:
-    """The table starts below the title and has cells in the title's column."""
-    x0, top, x1, _ = table.bbox
-    return x0 < region.x1 and x1 > region.x0 and region.top < top < region.bottom and bool(_clip(table, region).rows)
+    """The table reaches below the title (it may hold the title in its first row) within the title's
+    region, and has cells in the title's column."""
+    x0, top, x1, bottom = table.bbox
+    return (x0 < region.x1 and x1 > region.x0 and bottom > region.top and top < region.bottom
+            and bool(_clip(table, region).rows))
 
 
 def _with_tables(words: list[Word], tables: list[RuledTable], unit: str, year: int, page: int,
