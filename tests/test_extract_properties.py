@@ -8,6 +8,8 @@ failing example is printed by hypothesis with the drawn block, so it can be repl
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -159,4 +161,28 @@ def test_a_random_block_is_extracted_exactly_as_drawn(tmp_path, drawn):
     ex = extract_report(pdf)
     assert ex.units == [block.unit]
     assert as_rows(ex.figures) == expected
+    assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []
+
+
+@st.composite
+def continued_block(draw) -> tuple[Statistics, Statistics, list[tuple], int]:
+    """A random block cut at a random row: the rest goes on overleaf under `(jatkuu)`, no title."""
+    block, expected = draw(statistics_block())
+    cut = draw(st.integers(1, len(block.rows) - 1)) if len(block.rows) > 1 else 1
+    first = replace(block, rows=block.rows[:cut])
+    rest = replace(block, rows=block.rows[cut:], show_title=False, marker="(jatkuu)")
+    on_first = sum(1 for row in first.rows if isinstance(row, Figure))
+    return first, rest, expected, on_first
+
+
+@settings(max_examples=25, derandomize=True, deadline=None, print_blob=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(continued_block())
+def test_a_random_block_continued_overleaf_keeps_unit_section_and_parents(tmp_path, drawn):
+    first, rest, expected, on_first = drawn
+    pages = [cover(2023), Page(first)] + ([Page(rest)] if rest.rows else [])
+    ex = extract_report(write_report(tmp_path / "continued.pdf", pages))
+    assert ex.units == [first.unit]
+    assert as_rows(ex.figures) == expected
+    assert list(ex.figures["page"]) == [2] * on_first + [3] * (len(expected) - on_first)
     assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []

@@ -15,7 +15,7 @@ from pipeline.extract.vocabulary import vocabulary
 # `label  12 hlö ...`, `label 1 028,50 €`, `label 77,78%`: a label, a number, a short unit of measure.
 _VALUE_LINE = re.compile(
     rf"(?:^|\s)[(+{re.escape(MINUSES)}]?\d+(?:[{SPACES}]\d{{3}})*(?:,\d+)?\)?"
-    rf"\s?[{re.escape(MINUSES)}]?\s?(?:(?:%|€|[^\W\d_][\w/.]{{0,7}})(?=\s|$)|$)")
+    rf"\s?[{re.escape(MINUSES)}]?\s?(?:(?:%|€|[a-zåäö][\w/.]{{0,7}})(?=\s|$)|$)")
 _PAGE_NUMBER = re.compile(r"^\d{1,4}$")
 
 
@@ -23,18 +23,20 @@ _PAGE_NUMBER = re.compile(r"^\d{1,4}$")
 _ROW_LENGTH = 64
 
 
-def may_continue(text: str, settings: LayoutSettings = DEFAULT_SETTINGS, least: int = 2) -> bool:
-    """A `(jatkuu)` marker, or a page that does not open a chapter and reads mostly `label n uom`
-    (at least `least` such rows)."""
+def may_continue(text: str, settings: LayoutSettings = DEFAULT_SETTINGS, least: int = 1) -> bool:
+    """A `(jatkuu)` marker, or a page that does not open a chapter, has at least `least` rows that read
+    `label n uom`, and reads like a table (mostly short lines) or mostly like such rows."""
     vocab = vocabulary()
     if vocab.continued_marker.search(text):
         return True
     lines = [line.strip() for line in text.splitlines()
              if line.strip() and not _PAGE_NUMBER.match(line.strip()) and not vocab.furniture_line.search(line.strip())]
-    if not lines or vocab.chapter_heading.match(lines[0]):
+    if not lines or (vocab.chapter_heading.match(lines[0]) and not _VALUE_LINE.match(lines[0])):
         return False
-    value_lines = sum(1 for line in lines if len(line) <= _ROW_LENGTH and _VALUE_LINE.search(line))
-    return value_lines >= least and value_lines >= settings.continuation_value_lines * len(lines)
+    short = [line for line in lines if len(line) <= _ROW_LENGTH]
+    value_lines = sum(1 for line in short if _VALUE_LINE.search(line))
+    tabular = len(short) >= settings.continuation_short_lines * len(lines)  # cells and rows, not prose
+    return value_lines >= least and (tabular or value_lines >= settings.continuation_value_lines * len(lines))
 
 
 def looks_like_untitled_figures(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> bool:

@@ -50,6 +50,8 @@ class TableRead:
     municipalities: list[str] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     claimed_text: list[str] = field(default_factory=list)
+    section: str | None = None                   # where the table ended, for a table continued overleaf
+    parents: list[tuple[float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -67,8 +69,9 @@ class _Cell:
 
 
 def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: LayoutSettings,
-               section: str | None = None) -> TableRead:
-    """The figure rows of one ruled table, top to bottom."""
+               section: str | None = None, parents: list[tuple[float, str]] | None = None) -> TableRead:
+    """The figure rows of one ruled table, top to bottom; a table continued from the page before
+    starts under that block's `section` and `parents` (indent, label)."""
     words = [w for line in group_lines(words, settings) for w in line.words]  # numbers whole before cells
     grid = [[_cell(box, words, settings) if box is not None else None for box in row] for row in table.rows]
     roles = _roles(grid)
@@ -76,7 +79,7 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
     if roles is None:
         return out
     label_col, value_cols, unit_cols, note_cols = roles
-    parents: list[tuple[float, str]] = []
+    parents = list(parents or [])
     seen_value = False
     list_lines: list[str] = []
     for row in grid:
@@ -120,6 +123,7 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
         out.rows.append((section, parent, label, number, uom, note or None, indent, word))
     if list_lines:
         out.municipalities = parse_names(join_wrapped(list_lines))
+    out.section, out.parents = section, parents
     return out
 
 

@@ -31,6 +31,7 @@ class LayoutSettings:
     column_split: float = 10.0           # titles further apart than this (x) head separate columns
     cell_padding: float = 1.0 / _BODY    # a ruled table cell's text may start this far inside its rule
     continuation_value_lines: float = 0.3  # share of a page's text lines that must read `label n uom`
+    continuation_short_lines: float = 0.6  # ... or share of short lines (a table's cells, not prose)
 
     def at(self, size: float) -> "Tolerances":
         """The tolerances in points for text of `size` pt."""

@@ -145,7 +145,8 @@ def _with_tables(words: list[Word], tables: list[RuledTable], unit: str, year: i
     tol = settings.at(size)
     reads = []
     for table in tables:
-        read = read_table(table, words, tol, settings, section=carry.section if carry else None)
+        read = read_table(table, words, tol, settings, section=carry.section if carry else None,
+                          parents=carry.parents if carry else None)
         if read.rows:
             reads.append(read)
             words = [w for w in words if not table.holds(w)]
@@ -162,6 +163,11 @@ def _with_tables(words: list[Word], tables: list[RuledTable], unit: str, year: i
         result.lines.extend(read.lines)
         result.claimed_text.extend(read.claimed_text)
     result.figures.sort(key=lambda f: f.top)
+    last = reads[-1]
+    values = [row[7] for read in reads for row in read.rows]
+    result.state = BlockState(min(row[6] for read in reads for row in read.rows),
+                              sorted({round(w.x1, 1) for w in values}), min(w.x0 for w in values),
+                              last.section, min(row[6] for row in last.rows), list(last.parents))
     return result
 
 
@@ -220,9 +226,9 @@ def _same_columns(lines: list[Line], state: BlockState, settings: LayoutSettings
     if not lines:
         return False
     tol = settings.at(_block_size(lines))
-    cells = _value_cells(lines[:12], tol, settings)
-    on_columns = any(abs(c.word.x1 - edge) <= tol.column_snap for c in cells.values() for edge in state.value_edges)
-    at_margin = bool(cells) and abs(min(line.x0 for line in lines[:12]) - state.margin) <= tol.indent
+    values = [c for line in lines[:12] for c in _candidates(line, settings)]
+    on_columns = any(abs(c.word.x1 - edge) <= tol.column_snap for c in values for edge in state.value_edges)
+    at_margin = bool(values) and abs(min(line.x0 for line in lines[:12]) - state.margin) <= tol.indent
     return on_columns or at_margin
 
 
