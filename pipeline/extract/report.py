@@ -135,16 +135,14 @@ def _page_list(pages: list[int], shown: int = 10) -> str:
 def _pages_to_read(scans: list[PageScan]) -> list[int]:
     """Pages with a title, and each page after one that may continue its block (`continued.py`)."""
     wanted: list[int] = []
+    statistics: set[int] = set()  # pages with a title, or that may continue a block
+    vocab = vocabulary()
     for scan in scans:
-        if _may_hold_figures(scan) or (wanted and wanted[-1] == scan.number - 1 and may_continue(scan.text)):
+        if vocab.mentions_statistics_title(scan.text) or (scan.number - 1 in statistics and may_continue(scan.text)):
+            statistics.add(scan.number)
+        if scan.number in statistics or vocab.finance_title.search(scan.text):
             wanted.append(scan.number)
     return wanted
-
-
-def _may_hold_figures(scan: PageScan) -> bool:
-    """Cheap test on plain text; the exact title match happens on the laid-out lines."""
-    vocab = vocabulary()
-    return vocab.mentions_statistics_title(scan.text) or bool(vocab.finance_title.search(scan.text))
 
 
 def _report_year(scans: list[PageScan], units: list[UnitPage]) -> int:
