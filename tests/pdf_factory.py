@@ -417,6 +417,8 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
             else:
                 pen.text(col.count_right, baseline, row.value, size, bold=row.bold, right=True)
                 pen.text(col.count_right + 8, baseline, row.uom, size, bold=row.bold)
+                if col.count_right + 8 + width(row.uom, size, row.bold, serif) > edges[3] - 2:
+                    raise ValueError(f"unit {row.uom!r} does not fit its cell")
             for k, note in enumerate(notes):
                 if note:
                     pen.text(col.note, top + 4 + size + k * inner, note, size)

@@ -289,3 +289,77 @@ def test_a_page_without_rules_is_not_searched_for_tables(tmp_path):
     pdf = write_report(tmp_path / "plain.pdf", [Page(block())])
     with open_words(pdf) as reader:
         assert reader.ruled_tables(1) == []
+
+
+# -- a whole redesigned report, through the CLI and the official scorer -----------------------------
+
+def _truth_units(units: list[tuple[str, int, list[tuple], list[str]]]) -> list[dict]:
+    return [{"unit_title": unit, "page": page,
+             "figures": [{"label": label, "value": value, "uom": uom, "parent": parent}
+                         for _, parent, label, value, uom, _ in want],
+             "municipalities": {"names": towns}} for unit, page, want, towns in units]
+
+
+def test_a_redesigned_report_scores_full_marks(tmp_path):
+    """The issue's redesign: an older `VUOSIKERTOMUS` cover, two ruled tables side by side on a
+    landscape page with narrow no-break spaces, a ruled table with top-aligned wrapped labels, a new
+    unit and units of measure, a municipality list, a table continued overleaf, a finance summary."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pdf_factory import FinanceSummary
+
+    scorer = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score.py"
+    if not scorer.exists():
+        pytest.skip(f"official scorer not found at {scorer}")
+    pesa_rows = (
+        Figure("Perheitä yhteensä", "14", "perhettä", bold=True),
+        Figure(("Tapaamiset kotona ja", "etäyhteydellä"), "1" + NNBSP + "204", "käyntiä", level=1,
+               note=("keskimäärin kaksi", "kertaa viikossa")),
+        Figure("Asiakaskuntia", "3", "kpl"),
+        MunicipalityList(("Kunnat: Lahti, Hollola ja Kärkölä",)),
+        Heading("RAHOITUS"),
+        Figure("Hyvinvointialue", "-1" + NNBSP + "250,00", "€", level=1),
+        Figure("Muut tuotot", "2" + NNBSP + "500,00", "€", level=1),
+    )
+    pesa_want = [
+        (None, None, "Perheitä yhteensä", 14.0, "perhettä", None),
+        (None, "Perheitä yhteensä", "Tapaamiset kotona ja etäyhteydellä", 1204.0, "käyntiä",
+         "keskimäärin kaksi kertaa viikossa"),
+        (None, None, "Asiakaskuntia", 3.0, "kpl", None),
+        ("RAHOITUS", None, "Hyvinvointialue", -1250.0, "€", None),
+        ("RAHOITUS", None, "Muut tuotot", 2500.0, "€", None),
+    ]
+    narrow = dict(address="", style="ruled", columns=RULED_NARROW, size=9.0, pitch=15.0,
+                  caption=("Tunnusluku", "Määrä", "Yks.", "Lisätieto"))
+    pages = [
+        cover(2023, title="VUOSIKERTOMUS"),
+        Page(Narrative.filler(30, heading="1. Yhdistyksen toiminta")),
+        Page(SideBySide((block("ENSIKOTI", **narrow), block("TURVAKOTI", **narrow)), (0.0, 410.0)), landscape=True),
+        Page(Narrative.filler(4, heading="4. Perhepesä"),
+             block("PERHEPESÄ", rows=pesa_rows[:4], style="ruled", columns=RULED, valign="top")),
+        Page(block("PERHEPESÄ", rows=pesa_rows[4:], style="ruled", columns=RULED, show_title=False,
+                   marker="(jatkuu)")),
+        Page(Narrative.filler(6), FinanceSummary(2023, (("Kokonaistuotot", "3" + NNBSP + "264" + NNBSP + "487,31"),))),
+    ]
+    pdf = write_report(tmp_path / "vuosikertomus-2023.pdf", pages)
+    truth = {"report": {"year": 2023},
+             "units": _truth_units([("ENSIKOTI", 3, STANDARD, []), ("TURVAKOTI", 3, STANDARD, []),
+                                    ("PERHEPESÄ", 4, pesa_want, ["Lahti", "Hollola", "Kärkölä"])]),
+             "finance_summary": {"rows": [{"label": "Kokonaistuotot", "value": 3264487.31}]}}
+    truth_file = tmp_path / "truth.json"
+    truth_file.write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    extract = subprocess.run([sys.executable, "-m", "etk_report.cli", "extract", str(pdf), "--out", str(out)],
+                             capture_output=True, text=True, timeout=120, env=env)
+    assert extract.returncode == 0, extract.stderr
+    assert "warning" not in extract.stdout, extract.stdout
+    score = subprocess.run([sys.executable, str(scorer), "--truth", str(truth_file), "--extraction", str(out)],
+                           capture_output=True, text=True, timeout=120)
+    assert score.returncode == 0, score.stdout
+    assert "recall 100.0%" in score.stdout and "precision 100.0%" in score.stdout and "finance 1/1" in score.stdout
+    assert "municipality lists 1/1" in score.stdout, score.stdout
