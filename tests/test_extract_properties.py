@@ -14,7 +14,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pdf_factory import NBSP, NNBSP, THIN, Columns, Figure, Heading, Page, Statistics, cover, write_report
+from pdf_factory import (NBSP, NNBSP, THIN, Columns, Figure, Heading, Page, SideBySide, Statistics, cover,
+                         write_report)
 from pipeline.extract.layout import merge_numbers, split_units
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.pages import Word
@@ -79,13 +80,14 @@ def test_a_number_split_into_words_is_rejoined(case, attached):
 SYLLABLES = ("ta", "lo", "ri", "ka", "va", "ne", "mi", "su", "hä", "ty", "pe", "ko", "lä", "jo", "us", "ai")
 word = st.lists(st.sampled_from(SYLLABLES), min_size=2, max_size=4).map("".join)
 label = st.lists(word, min_size=1, max_size=3).map(lambda ws: " ".join(ws).capitalize())
+short_label = st.lists(word, min_size=1, max_size=2).map(lambda ws: " ".join(ws).capitalize())
 note = st.one_of(st.just(""), st.lists(word, min_size=1, max_size=2).map(" ".join))
 unit_of_measure = st.one_of(st.sampled_from(("hlö", "kpl", "krt", "käyntiä", "vrk", "t/kerta", "%", "€")),
                             word.map(lambda w: w[:6]))
 
 
 @st.composite
-def figure(draw, level: int, detachable: bool) -> tuple[Figure, tuple]:
+def figure(draw, level: int, detachable: bool, narrow: bool = False) -> tuple[Figure, tuple]:
     uom = draw(unit_of_measure)
     if uom == "€":
         cents = draw(st.integers(0, 10**9))
@@ -96,7 +98,7 @@ def figure(draw, level: int, detachable: bool) -> tuple[Figure, tuple]:
     else:
         cents = draw(st.integers(0, 99999)) * 100
         value = printed(cents, False, draw(st.sampled_from(("", NBSP))), "trailing")
-    text, remark = draw(label), draw(note)
+    text, remark = draw(short_label if narrow else label), draw(note)
     detached = detachable and draw(st.booleans())
     printed_label, printed_note = text, remark
     if draw(st.integers(0, 4)) == 0:  # a label wrapped onto a second, lower-case line
@@ -110,33 +112,34 @@ def figure(draw, level: int, detachable: bool) -> tuple[Figure, tuple]:
 
 
 @st.composite
-def statistics_block(draw) -> tuple[Statistics, list[tuple]]:
+def statistics_block(draw, narrow: bool = False) -> tuple[Statistics, list[tuple]]:
     """Totals with indented parts first, then sections of indented rows, like the reports."""
     style = draw(st.sampled_from(("columns", "ruled")))
     detachable = style == "columns"
     rows, expected = [], []
     for _ in range(draw(st.integers(1, 3))):
-        top, want = draw(figure(0, detachable))
+        top, want = draw(figure(0, detachable, narrow))
         rows.append(top)
         expected.append((None, None, *want))
         top_label = want[0]
         for _ in range(draw(st.integers(0, 2))):
-            child, want = draw(figure(1, detachable))
+            child, want = draw(figure(1, detachable, narrow))
             rows.append(child)
             expected.append((None, top_label, *want))
     for _ in range(draw(st.integers(0, 2))):
         heading = draw(word).upper()
         rows.append(Heading(heading))
         for _ in range(draw(st.integers(1, 3))):
-            child, want = draw(figure(1, detachable))
+            child, want = draw(figure(1, detachable, narrow))
             rows.append(child)
             expected.append((heading, None, *want))
-    margin = draw(st.integers(30, 90))
-    count_right = margin + draw(st.integers(300, 330))
+    ruled = style == "ruled"
+    margin = draw(st.integers(20, 40) if narrow else st.integers(30, 60 if ruled else 90))
+    count_right = margin + draw(st.integers(215, 225) if narrow else st.integers(300, 310 if ruled else 330))
     columns = Columns(margin=float(margin), indent=float(draw(st.integers(8, 20))), count_right=float(count_right),
                       euro_right=float(count_right + (0 if style == "ruled" else 40)),
-                      note=float(count_right + (70 if style == "ruled" else 90)), note_right=575.0)
-    size = draw(st.sampled_from((9.0, 10.0, 10.5)))
+                      note=float(count_right + (70 if style == "ruled" else 90)), note_right=float(count_right + 180 if narrow else count_right + 210))
+    size = draw(st.sampled_from((9.0,) if narrow else (9.0, 10.0, 10.5)))
     block = Statistics(draw(word).upper() + " " + draw(word).upper(), 2023, rows=tuple(rows), columns=columns,
                        style=style, size=size, pitch=size * 1.65, font=draw(st.sampled_from(("regular", "italic"))),
                        label_shift=draw(st.sampled_from((-1.5, 0.0, 2.0))),
@@ -185,4 +188,26 @@ def test_a_random_block_continued_overleaf_keeps_unit_section_and_parents(tmp_pa
     assert ex.units == [first.unit]
     assert as_rows(ex.figures) == expected
     assert list(ex.figures["page"]) == [2] * on_first + [3] * (len(expected) - on_first)
+    assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []
+
+
+@st.composite
+def two_blocks_side_by_side(draw) -> tuple[Statistics, Statistics, list[tuple], list[tuple]]:
+    left, left_rows = draw(statistics_block(narrow=True))
+    right, right_rows = draw(statistics_block(narrow=True))
+    if right.unit == left.unit:
+        right = replace(right, unit=right.unit + " II")
+    return replace(left, address=""), replace(right, address=""), left_rows, right_rows
+
+
+@settings(max_examples=25, derandomize=True, deadline=None, print_blob=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(two_blocks_side_by_side())
+def test_two_random_blocks_side_by_side_keep_their_own_rows(tmp_path, drawn):
+    left, right, left_rows, right_rows = drawn
+    page = Page(SideBySide((left, right), (0.0, 420.0)), landscape=True)
+    ex = extract_report(write_report(tmp_path / "side.pdf", [cover(2023), page]))
+    assert ex.units == [left.unit, right.unit]
+    assert as_rows(ex.figures[ex.figures["unit"] == left.unit]) == left_rows
+    assert as_rows(ex.figures[ex.figures["unit"] == right.unit]) == right_rows
     assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []

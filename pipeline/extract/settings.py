@@ -24,6 +24,7 @@ class LayoutSettings:
     column_snap: float = 0.5             # a value joins a found column this close to its right edge
     uom_gap: float = 1.0                 # a unit of measure follows its number closer than this
     lone_value_gap: float = 1.0          # a value in no column stands this far from its label
+    lone_value_far_gap: float = 3.0      # ... and anywhere when this far (a column with one value)
     heading_gap: float = 0.5             # a wider gap inside a heading starts its remark
     wrapped_label_shift: float = 15.0 / _BODY  # a label's second line starts at most this far right
     list_indent: float = 4.0 / _BODY     # a name list's next line starts this close under its names

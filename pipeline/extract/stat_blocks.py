@@ -519,8 +519,10 @@ def _lone_cells(lines: list[Line], cells: dict[int, _Cell], note_x0: float, tol:
             continue
         for cand in _candidates(line, settings):
             before = line.words[cand.index - 1] if cand.index else None
-            apart = before is None or cand.word.x0 - before.x1 >= settings.lone_value_gap * cand.word.size
-            if apart and cand.word.x1 > value_x0 and cand.word.x0 < note_x0 - tol.align:
+            gap = cand.word.x0 - before.x1 if before is not None else float("inf")
+            apart = gap >= settings.lone_value_gap * cand.word.size
+            far = gap >= settings.lone_value_far_gap * cand.word.size  # in a column of its own, left of the others
+            if apart and (cand.word.x1 > value_x0 or far) and cand.word.x0 < note_x0 - tol.align:
                 found[i] = cand
                 break
     return found
