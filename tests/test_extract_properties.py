@@ -80,7 +80,9 @@ def test_a_number_split_into_words_is_rejoined(case, attached):
 SYLLABLES = ("ta", "lo", "ri", "ka", "va", "ne", "mi", "su", "hä", "ty", "pe", "ko", "lä", "jo", "us", "ai")
 word = st.lists(st.sampled_from(SYLLABLES), min_size=2, max_size=4).map("".join)
 label = st.lists(word, min_size=1, max_size=3).map(lambda ws: " ".join(ws).capitalize())
-short_label = st.lists(word, min_size=1, max_size=2).map(lambda ws: " ".join(ws).capitalize())
+short_word = st.lists(st.sampled_from(SYLLABLES), min_size=2, max_size=3).map("".join)
+short_label = st.lists(short_word, min_size=1, max_size=2).map(lambda ws: " ".join(ws).capitalize())
+short_note = st.one_of(st.just(""), st.lists(short_word, min_size=1, max_size=2).map(" ".join))
 note = st.one_of(st.just(""), st.lists(word, min_size=1, max_size=2).map(" ".join))
 unit_of_measure = st.one_of(st.sampled_from(("hlö", "kpl", "krt", "käyntiä", "vrk", "t/kerta", "%", "€")),
                             word.map(lambda w: w[:6]))
@@ -98,14 +100,14 @@ def figure(draw, level: int, detachable: bool, narrow: bool = False) -> tuple[Fi
     else:
         cents = draw(st.integers(0, 99999)) * 100
         value = printed(cents, False, draw(st.sampled_from(("", NBSP))), "trailing")
-    text, remark = draw(short_label if narrow else label), draw(note)
+    text, remark = draw(short_label if narrow else label), draw(short_note if narrow else note)
     detached = detachable and draw(st.booleans())
     printed_label, printed_note = text, remark
     if draw(st.integers(0, 4)) == 0:  # a label wrapped onto a second, lower-case line
-        tail = draw(st.lists(word, min_size=1, max_size=2).map(" ".join))
+        tail = draw(st.lists(short_word if narrow else word, min_size=1, max_size=2).map(" ".join))
         printed_label, text, detached = (text, tail), f"{text} {tail}", False
     if remark and draw(st.integers(0, 4)) == 0:  # a note going on below
-        more = draw(st.lists(word, min_size=1, max_size=2).map(" ".join))
+        more = draw(st.lists(short_word if narrow else word, min_size=1, max_size=2).map(" ".join))
         printed_note, remark = (remark, more), f"{remark} {more}"
     spec = Figure(printed_label, value, uom, note=printed_note, level=level, detached=detached)
     return spec, (text, cents / 100, uom, remark or None)
@@ -135,10 +137,10 @@ def statistics_block(draw, narrow: bool = False) -> tuple[Statistics, list[tuple
             expected.append((heading, None, *want))
     ruled = style == "ruled"
     margin = draw(st.integers(20, 40) if narrow else st.integers(30, 60 if ruled else 90))
-    count_right = margin + draw(st.integers(215, 225) if narrow else st.integers(300, 310 if ruled else 330))
+    count_right = margin + draw(st.integers(200, 205) if narrow else st.integers(300, 310 if ruled else 330))
     columns = Columns(margin=float(margin), indent=float(draw(st.integers(8, 20))), count_right=float(count_right),
                       euro_right=float(count_right + (0 if style == "ruled" else 40)),
-                      note=float(count_right + (70 if style == "ruled" else 90)), note_right=float(count_right + 180 if narrow else count_right + 210))
+                      note=float(count_right + (70 if style == "ruled" else 90)), note_right=float(count_right + 150 if narrow else count_right + 210))
     size = draw(st.sampled_from((9.0,) if narrow else (9.0, 10.0, 10.5)))
     block = Statistics(draw(word).upper() + " " + draw(word).upper(), 2023, rows=tuple(rows), columns=columns,
                        style=style, size=size, pitch=size * 1.65, font=draw(st.sampled_from(("regular", "italic"))),
