@@ -193,9 +193,9 @@ def _extract(args: argparse.Namespace) -> int:
     with progress.stage("extract"):
         extraction = extract_report(args.report, ocr=args.ocr)
     with _writing(args.out):
-        write_csvs(extraction, args.out)
+        written = write_csvs(extraction, args.out)
     print("\n".join(summary_lines(extraction)))
-    print(f"wrote {args.out}/figures.csv, finance_summary.csv, municipalities.csv")
+    print(f"wrote {args.out}/" + ", ".join(path.name for path in written))
     return EXIT_OK
 
 

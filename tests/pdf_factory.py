@@ -49,10 +49,11 @@ from reportlab.pdfgen import canvas as rl_canvas
 
 PAGE_WIDTH, PAGE_HEIGHT = 595.2756, 841.8898  # A4, as the sample
 REGULAR, BOLD = "EtkVera", "EtkVera-Bold"
+ITALIC, ITALIC_BOLD = "EtkVera-Italic", "EtkVera-BoldItalic"
 
-NBSP, NNBSP = "\u00a0", "\u202f"
-# Private-use code points drawn with the space glyph, renamed to U+00A0 / U+202F after saving.
-_STAND_INS = {NBSP: "\ue000", NNBSP: "\ue001"}
+NBSP, NNBSP, THIN = "\u00a0", "\u202f", "\u2009"
+# Private-use code points drawn with the space glyph, renamed to U+00A0 / U+202F / U+2009 after saving.
+_STAND_INS = {NBSP: "\ue000", NNBSP: "\ue001", THIN: "\ue002"}
 
 
 # -- numbers as the reports print them ---------------------------------------------------------
@@ -79,6 +80,7 @@ class Columns:
     euro_right: float = 290.0    # right edge of euro amounts (`1 028 323,76`)
     euro_sign_gap: float = 7.0   # between an amount and its `€`
     note: float = 300.0          # left edge of the note column
+    note_right: float = 545.0    # ruled tables: right edge of the note cell
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Figure:
     detached: bool = False              # label drawn last, as its own text object, shifted
     bold: bool = False
     nudge: float = 0.0                  # pt this row's value sits right (+) of its column
+    attached: bool = False              # the unit glued to the number: `77,78%`, `1 234,50€`
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,16 @@ class Statistics:
     pitch: float = 17.5           # baseline to baseline
     address: str = "Esimerkkikatu 1, Lahti"
     title_gap: str = " "          # what stands between the unit and the slash ("" as `PEUKALOINEN/`)
+    title_words: str = "Toimintalukuja v."  # what follows the slash, before the year
+    style: str = "columns"        # "columns": text in columns (today's reports); "ruled": a table with rules
+    show_title: bool = True       # False: the block goes on from the page before, under no title
+    marker: str = ""              # printed where the title would be, e.g. "(jatkuu)"
+    valign: str = "bottom"        # ruled: a wrapped label's value on its "top" or "bottom" line
+    caption: tuple[str, ...] = ("Tunnusluku", "Määrä", "Yksikkö", "Lisätieto")  # ruled: caption row
+    shade_sections: bool = True   # ruled: section rows on a grey background
+    unit_in_value_cell: bool = False  # ruled: `82 hlö` printed together in the value cell
+    title_in_table: bool = False  # ruled: the title is the table's first, full-width row
+    font: str = "regular"         # "regular" (Vera) or "italic" (Vera Oblique): what the body is set in
 
 
 @dataclass(frozen=True)
@@ -167,9 +180,18 @@ class FinanceSummary:
 class Page:
     """Blocks (Statistics, Narrative, FinanceSummary) drawn top to bottom from `top` pt below the edge."""
 
-    def __init__(self, *blocks, top: float = 56.0) -> None:
+    def __init__(self, *blocks, top: float = 56.0, landscape: bool = False) -> None:
         self.blocks = blocks
         self.top = top
+        self.landscape = landscape
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Statistics blocks next to each other, each `offset` pt right of its own columns (landscape pages)."""
+
+    blocks: tuple[Statistics, ...]
+    offsets: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -179,14 +201,16 @@ class ImagePage:
     seed: int = 41
 
 
-def cover(year: int, organisation: str = "ESIMERKIN ENSI- JA TURVAKOTI RY:N") -> Page:
-    return Page(_Cover(year, organisation))
+def cover(year: int, organisation: str = "ESIMERKIN ENSI- JA TURVAKOTI RY:N",
+          title: str = "TOIMINTAKERTOMUS") -> Page:
+    return Page(_Cover(year, organisation, title))
 
 
 @dataclass(frozen=True)
 class _Cover:
     year: int
     organisation: str
+    title: str = "TOIMINTAKERTOMUS"
 
 
 # -- drawing ---------------------------------------------------------------------------------------
@@ -198,25 +222,45 @@ class _Pen:
     canvas: rl_canvas.Canvas
     y: float
     deferred: list = field(default_factory=list)
+    dx: float = 0.0                 # every x is drawn this much further right (side-by-side blocks)
+    height: float = PAGE_HEIGHT
+    serif: bool = False
 
     def text(self, x: float, y: float, text: str, size: float, bold: bool = False, right: bool = False) -> None:
         c = self.canvas
-        c.setFont(BOLD if bold else REGULAR, size)
-        (c.drawRightString if right else c.drawString)(x, PAGE_HEIGHT - y, _with_stand_ins(text))
+        c.setFont(_font(bold, self.serif), size)
+        (c.drawRightString if right else c.drawString)(x + self.dx, self.height - y, _with_stand_ins(text))
+
+    def line(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        self.canvas.line(x0 + self.dx, self.height - y0, x1 + self.dx, self.height - y1)
+
+    def shade(self, x0: float, top: float, x1: float, bottom: float) -> None:
+        c = self.canvas
+        c.setFillGray(0.88)
+        c.rect(x0 + self.dx, self.height - bottom, x1 - x0, bottom - top, stroke=0, fill=1)
+        c.setFillGray(0)
 
     def later(self, *args, **kwargs) -> None:
-        self.deferred.append((args, kwargs))
+        self.deferred.append((self.dx, self.serif, args, kwargs))
 
     def flush(self) -> None:
-        for args, kwargs in self.deferred:
+        dx, serif = self.dx, self.serif
+        for self.dx, self.serif, args, kwargs in self.deferred:
             self.text(*args, **kwargs)
+        self.dx, self.serif = dx, serif
         self.deferred.clear()
 
 
-def width(text: str, size: float, bold: bool = False) -> float:
+def _font(bold: bool, serif: bool = False) -> str:
+    if serif:
+        return ITALIC_BOLD if bold else ITALIC
+    return BOLD if bold else REGULAR
+
+
+def width(text: str, size: float, bold: bool = False, serif: bool = False) -> float:
     """Printed width of `text` in pt."""
     _register_fonts()
-    return pdfmetrics.stringWidth(_with_stand_ins(text), BOLD if bold else REGULAR, size)
+    return pdfmetrics.stringWidth(_with_stand_ins(text), _font(bold, serif), size)
 
 
 def _with_stand_ins(text: str) -> str:
@@ -227,10 +271,21 @@ def _with_stand_ins(text: str) -> str:
 
 def _draw_statistics(pen: _Pen, block: Statistics) -> None:
     col, size = block.columns, block.size
-    pen.y += 24  # room for the address line above the title
-    pen.text(548, pen.y - 19, block.address, 8.5, right=True)
-    pen.text(col.margin, pen.y, f"{block.unit}{block.title_gap}/ Toimintalukuja v. {block.year}", 12.5, bold=True)
-    pen.y += 1.6 * block.pitch
+    pen.serif = block.font == "italic"
+    if block.show_title and not (block.style == "ruled" and block.title_in_table):
+        pen.y += 24  # room for the address line above the title
+        if block.address:
+            pen.text(548, pen.y - 19, block.address, 8.5, right=True)
+        pen.text(col.margin, pen.y, f"{block.unit}{block.title_gap}/ {block.title_words} {block.year}", 12.5,
+                 bold=True)
+        pen.y += 1.6 * block.pitch
+    if block.marker:
+        pen.text(col.margin, pen.y, block.marker, size)
+        pen.y += 1.2 * block.pitch
+    if block.style == "ruled":
+        _draw_ruled(pen, block)
+        pen.serif = False
+        return
     for n, row in enumerate(block.rows):
         x = col.margin + row.level * col.indent
         if isinstance(row, Heading):
@@ -251,30 +306,35 @@ def _draw_statistics(pen: _Pen, block: Statistics) -> None:
             pen.y += block.pitch
         else:
             _draw_figure(pen, block, row, x)
+    pen.serif = False
 
 
 def _draw_figure(pen: _Pen, block: Statistics, row: Figure, x: float) -> None:
-    col, size = block.columns, block.size
+    col, size, serif = block.columns, block.size, block.font == "italic"
     labels = (row.label,) if isinstance(row.label, str) else row.label
     shift = block.label_shift if row.detached else 0.0
+    top_aligned, start = block.valign == "top", pen.y
     for n, label in enumerate(labels):
         draw = pen.later if row.detached else pen.text
-        draw(x, pen.y + shift, label, size, bold=row.bold)
-        if n < len(labels) - 1:
+        draw(x, (start + n * block.pitch if top_aligned else pen.y) + shift, label, size, bold=row.bold)
+        if n < len(labels) - 1 and not top_aligned:
             pen.y += block.pitch
     # Like the sample (a Word document), a count and its unit are one run of text, "82 hlö",
     # placed so that the number's right edge is on the column; `€` sits apart after an amount.
-    if row.uom == "€":
+    if row.attached:
+        right = col.euro_right if row.uom == "€" else col.count_right
+        run, after = f"{row.value}{row.uom}", right + width(row.uom, size, row.bold, serif)
+    elif row.uom == "€":
         right, run, after = col.euro_right, row.value, col.euro_right + col.euro_sign_gap
-        pen.text(after, pen.y, "€", size, bold=row.bold)
-        after += width("€", size, row.bold)
+        pen.text(after + row.nudge, pen.y, "€", size, bold=row.bold)
+        after += width("€", size, row.bold, serif)
     else:
         right, run = col.count_right, f"{row.value} {row.uom}"
-        after = right + width(f" {row.uom}", size, row.bold)
+        after = right + width(f" {row.uom}", size, row.bold, serif)
     right, after = right + row.nudge, after + row.nudge
-    value_x0 = right - width(row.value, size, row.bold)
+    value_x0 = right - width(row.value, size, row.bold, serif)
     pen.text(value_x0, pen.y, run, size, bold=row.bold)
-    if x + width(labels[-1], size, row.bold) + 4 > value_x0:
+    if x + max(width(label, size, row.bold, serif) for label in labels) + 4 > value_x0:
         raise ValueError(f"label {labels[-1]!r} runs into its value {row.value!r}: move the value column right")
     notes = (row.note,) if isinstance(row.note, str) else row.note
     if notes[0] and after + 4 > col.note:
@@ -284,7 +344,98 @@ def _draw_figure(pen: _Pen, block: Statistics, row: Figure, x: float) -> None:
             pen.y += block.pitch
         if note:
             pen.text(col.note, pen.y, note, size)
-    pen.y += block.pitch
+    pen.y = max(pen.y, start + (len(labels) - 1) * block.pitch) + block.pitch
+
+
+RULED = Columns(margin=50.0, indent=12.0, count_right=330.0, euro_right=330.0, note=400.0)
+# narrow enough for two tables side by side on a landscape page
+RULED_NARROW = Columns(margin=24.0, indent=12.0, count_right=290.0, euro_right=290.0, note=330.0, note_right=425.0)
+
+
+def _draw_ruled(pen: _Pen, block: Statistics) -> None:
+    """A table with rules: caption row, full-width (shaded) section rows, label | value | unit | note cells.
+
+    Cell edges: the label cell from `margin - 6`, the value cell from `count_right - 90` to
+    `count_right + 4`, the unit cell to `note - 6`, the note cell to `note_right`. Wrapped labels
+    and notes stay inside their cell; the value sits on the label's first or last line (`valign`).
+    """
+    col, size, serif = block.columns, block.size, block.font == "italic"
+    edges = [col.margin - 6, col.count_right - 90, col.count_right + 4, col.note - 6, col.note_right]
+    inner = size * 1.25
+    table_top = pen.y - size - 4
+
+    def height(lines: int) -> float:
+        return 4 + size + (lines - 1) * inner + 0.35 * size + 3
+
+    def rule(top: float, bottom: float, full: bool) -> None:
+        pen.line(edges[0], bottom, edges[-1], bottom)
+        for x in (edges if not full else (edges[0], edges[-1])):
+            pen.line(x, top, x, bottom)
+
+    top = table_top
+    pen.line(edges[0], top, edges[-1], top)
+    if block.title_in_table:
+        bottom = top + height(1) + 4
+        pen.text(col.margin, top + 4 + 12.5, f"{block.unit} / {block.title_words} {block.year}", 12.5, bold=True)
+        rule(top, bottom, True)
+        top = bottom
+    if block.caption:
+        bottom = top + height(1)
+        for x, text in zip(edges, block.caption):
+            pen.text(x + 3, top + 4 + size, text, size, bold=True)
+        rule(top, bottom, False)
+        top = bottom
+    for row in block.rows:
+        x = col.margin + row.level * col.indent
+        if isinstance(row, Heading):
+            bottom = top + height(1)
+            if block.shade_sections:
+                pen.shade(edges[0], top, edges[-1], bottom)
+            pen.text(x, top + 4 + size, row.text, size, bold=True)
+            if row.remark:
+                pen.text(x + width(row.text, size, True, serif) + 8, top + 4 + size, row.remark, size)
+        elif isinstance(row, MunicipalityList):
+            bottom = top + height(len(row.lines))
+            for k, line in enumerate(row.lines):
+                pen.text(x, top + 4 + size + k * inner, line, size)
+        else:
+            labels = (row.label,) if isinstance(row.label, str) else row.label
+            notes = (row.note,) if isinstance(row.note, str) else row.note
+            lines = max(len(labels), len(notes))
+            bottom = top + height(lines)
+            for k, label in enumerate(labels):
+                pen.text(x, top + 4 + size + k * inner, label, size, bold=row.bold)
+                if x + width(label, size, row.bold, serif) > edges[1] - 2:
+                    raise ValueError(f"label {label!r} does not fit its cell")
+            value_line = 0 if block.valign == "top" else len(labels) - 1
+            baseline = top + 4 + size + value_line * inner
+            if row.attached:
+                pen.text(col.count_right - width(row.value, size, row.bold, serif), baseline,
+                         row.value + row.uom, size, bold=row.bold)
+            elif block.unit_in_value_cell:
+                pen.text(col.count_right, baseline, f"{row.value} {row.uom}", size, bold=row.bold, right=True)
+            else:
+                pen.text(col.count_right, baseline, row.value, size, bold=row.bold, right=True)
+                pen.text(col.count_right + 8, baseline, row.uom, size, bold=row.bold)
+                if col.count_right + 8 + width(row.uom, size, row.bold, serif) > edges[3] - 2:
+                    raise ValueError(f"unit {row.uom!r} does not fit its cell")
+            for k, note in enumerate(notes):
+                if note:
+                    pen.text(col.note, top + 4 + size + k * inner, note, size)
+                    if col.note + width(note, size, False, serif) > col.note_right - 2:
+                        raise ValueError(f"note {note!r} does not fit its cell")
+        rule(top, bottom, not isinstance(row, Figure))
+        top = bottom
+    pen.y = top + block.pitch
+
+
+def _draw_side_by_side(pen: _Pen, block: SideBySide) -> None:
+    start, lowest = pen.y, pen.y
+    for stats, offset in zip(block.blocks, block.offsets):
+        pen.y, pen.dx = start, offset
+        _draw_statistics(pen, stats)
+        lowest = max(lowest, pen.y)
+    pen.y, pen.dx = lowest, 0.0
 
 
 def _draw_narrative(pen: _Pen, block: Narrative) -> None:
@@ -317,7 +468,7 @@ def _draw_cover(pen: _Pen, block: _Cover) -> None:
     c.rect(100, PAGE_HEIGHT - 560, 395, 380, stroke=0, fill=1)  # where the sample has its photo
     c.setFillGray(0)
     pen.text(PAGE_WIDTH / 2 - width(block.organisation, 16, True) / 2, 112, block.organisation, 16, bold=True)
-    pen.text(PAGE_WIDTH / 2 - width("TOIMINTAKERTOMUS", 28, True) / 2, 660, "TOIMINTAKERTOMUS", 28, bold=True)
+    pen.text(PAGE_WIDTH / 2 - width(block.title, 28, True) / 2, 660, block.title, 28, bold=True)
     pen.text(PAGE_WIDTH / 2 - width(f"v. {block.year}", 20) / 2, 696, f"v. {block.year}", 20)
 
 
@@ -332,7 +483,7 @@ def _draw_image_page(c: rl_canvas.Canvas, page: ImagePage) -> None:
 
 
 _DRAW = {Statistics: _draw_statistics, Narrative: _draw_narrative, FinanceSummary: _draw_finance,
-         _Cover: _draw_cover}
+         _Cover: _draw_cover, SideBySide: _draw_side_by_side}
 
 
 def write_report(path: str | Path, pages: list, encrypt: str | None = None) -> Path:
@@ -345,10 +496,13 @@ def write_report(path: str | Path, pages: list, encrypt: str | None = None) -> P
     c.setTitle("Toimintakertomus (test)")
     for number, page in enumerate(pages, start=1):
         if isinstance(page, ImagePage):
+            c.setPageSize((PAGE_WIDTH, PAGE_HEIGHT))
             _draw_image_page(c, page)
         else:
-            pen = _Pen(c, page.top)
-            pen.text(533, 34.5 + 8, str(number), 10.0, right=True)
+            size = (PAGE_HEIGHT, PAGE_WIDTH) if page.landscape else (PAGE_WIDTH, PAGE_HEIGHT)
+            c.setPageSize(size)
+            pen = _Pen(c, page.top, height=size[1])
+            pen.text(size[0] - 62, 34.5 + 8, str(number), 10.0, right=True)
             for block in page.blocks:
                 _DRAW[type(block)](pen, block)
             pen.flush()  # detached labels: drawn after everything else on the page
@@ -370,7 +524,8 @@ def _register_fonts() -> None:
     if _registered:
         return
     folder = Path(os.path.dirname(reportlab.__file__)) / "fonts"
-    for name, file in ((REGULAR, "Vera.ttf"), (BOLD, "VeraBd.ttf")):
+    for name, file in ((REGULAR, "Vera.ttf"), (BOLD, "VeraBd.ttf"), (ITALIC, "VeraIt.ttf"),
+                       (ITALIC_BOLD, "VeraBI.ttf")):
         font = TTFont(name, str(folder / file))
         face = font.face
         for stand_in in _STAND_INS.values():

@@ -492,13 +492,16 @@ def test_a_value_slightly_off_its_column(tmp_path, nudge):
     ("3 371 424,83 \u2212", -3371424.83),
     ("-12,5", -12.5),
     ("  42  ", 42.0),
+    ("(20)", -20.0),  # issue 9: a negative in parentheses (it was rejected before)
+    ("(1\u202f234,50)", -1234.5),
+    ("\u221212", -12.0),
 ])
 def test_parse_number(text, value):
     assert parse_number(text) == value
 
 
 @pytest.mark.parametrize("text", [
-    "9-15", "6/2023", "31:stä", "22:sta", "2x50%", "(20)", "1.162.135,71", "60.000", "74,", "",
+    "9-15", "6/2023", "31:stä", "22:sta", "2x50%", "(20", "20)", "-5-", "1.162.135,71", "60.000", "74,", "",
     "-", "abc", "1 02", "12 3456", "31.12.2022", "€", "krt/vko", "1,2,3",
 ])
 def test_parse_number_rejects_non_numbers(text):

@@ -11,13 +11,9 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
-from pipeline.extract.numbers import is_number_token, is_thousands_group
+from pipeline.extract.numbers import MINUSES, is_number_token, is_thousands_group, split_attached_unit
 from pipeline.extract.pages import Word
-
-# A word joins a line when its middle is this fraction of the font size from the line's middle.
-LINE_TOLERANCE = 0.4
-# Words closer than this fraction of the font size belong to one number (`1 028 323,76`).
-NUMBER_GAP = 0.6
+from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings
 
 
 @dataclass
@@ -47,37 +43,59 @@ def join_words(words: list[Word]) -> str:
     return " ".join(w.text for w in words)
 
 
-def group_lines(words: list[Word]) -> list[Line]:
+def group_lines(words: list[Word], settings: LayoutSettings = DEFAULT_SETTINGS) -> list[Line]:
     """Group words into lines top to bottom; numbers split by (no-break) spaces are rejoined."""
     lines: list[Line] = []
     for word in sorted(words, key=lambda w: w.middle):
-        if lines and abs(lines[-1].middle - word.middle) <= LINE_TOLERANCE * min(word.size, lines[-1].size):
+        tolerance = settings.line_tolerance * min(word.size, lines[-1].size) if lines else 0.0
+        if lines and abs(lines[-1].middle - word.middle) <= tolerance:
             lines[-1].words.append(word)
         else:
             lines.append(Line([word]))
     for line in lines:
-        line.words = merge_numbers(sorted(line.words, key=lambda w: w.x0))
+        line.words = merge_numbers(split_units(sorted(line.words, key=lambda w: w.x0)), settings)
     return lines
 
 
-def merge_numbers(words: list[Word]) -> list[Word]:
+def split_units(words: list[Word]) -> list[Word]:
+    """`77,78%` printed as one word becomes `77,78` and `%`, so value and unit read as in `77,78 %`.
+
+    The split point is estimated from the character count: the value's left edge stays exact.
+    """
+    out: list[Word] = []
+    for word in words:
+        parts = split_attached_unit(word.text)
+        if parts is None:
+            out.append(word)
+            continue
+        number, unit = parts
+        cut = word.x0 + (word.x1 - word.x0) * len(number) / len(word.text)
+        out.append(Word(number, word.x0, cut, word.top, word.bottom, word.size))
+        out.append(Word(unit, cut, word.x1, word.top, word.bottom, word.size))
+    return out
+
+
+def merge_numbers(words: list[Word], settings: LayoutSettings = DEFAULT_SETTINGS) -> list[Word]:
     """Rejoin `1`, `028`, `323,76` into one token, and a trailing `-` of a negative amount."""
     out: list[Word] = []
     for word in words:
         prev = out[-1] if out else None
-        close = prev is not None and word.x0 - prev.x1 <= NUMBER_GAP * word.size
+        close = prev is not None and word.x0 - prev.x1 <= settings.number_gap * word.size
         if close and _is_open_number(prev.text) and is_thousands_group(word.text):
             out[-1] = _join(prev, word, "\u00a0")
-        elif close and word.text in {"-", "\u2212", "\u2013"} and _is_number_like(prev.text):
+        elif close and len(word.text) == 1 and word.text in MINUSES and _is_number_like(prev.text):
             out[-1] = _join(prev, word, " ")
         else:
             out.append(word)
     return out
 
 
+_OPEN_NUMBER = re.compile(rf"^(?:\(|[+{re.escape(MINUSES)}])?\d{{1,3}}(?:\u00a0\d{{3}})*$")
+
+
 def _is_open_number(text: str) -> bool:
     """A number that may still be continued by a thousands group: no decimals, no sign at the end."""
-    return bool(re.match(r"^-?\d{1,3}(?:\u00a0\d{3})*$", text))
+    return bool(_OPEN_NUMBER.match(text))
 
 
 def _is_number_like(text: str) -> bool:

@@ -18,6 +18,10 @@ def write_csvs(extraction: Extraction, out_dir: Path) -> list[Path]:
         path = out_dir / f"{name}.csv"
         csv_safe(getattr(extraction, name)).to_csv(path, index=False, encoding="utf-8")  # no formulas
         written.append(path)
+    path = out_dir / "unclaimed.csv"
+    issues = extraction.extraction_issues
+    issues[issues["kind"] == "unclaimed_number"].to_csv(path, index=False, encoding="utf-8")
+    written.append(path)
     return written
 
 

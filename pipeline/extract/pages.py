@@ -222,6 +222,24 @@ class WordReader:
         self._pdf = pdf
         self._limits = limits or ResourceLimits()
 
+    def ruled_tables(self, number: int) -> list[list[list[tuple[float, float, float, float] | None]]]:
+        """Cell boxes, row by row, of every table drawn with rules on the page ([] for a page without rules).
+
+        pdfplumber's table finder with the lines strategy; call before `words`, which releases the page.
+        Pages without drawn lines or boxes are not searched, so the common text-only page costs nothing.
+        """
+        try:
+            with page_deadline(self._limits.page_seconds):
+                page = self._pdf.pages[number - 1]
+                if not (page.lines or page.rects):
+                    return []
+                found = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
+                return [[list(row.cells) for row in table.rows] for table in found]
+        except PageTimeout as exc:
+            raise PageProblem(number, OVER_LIMIT, f"its layout work ran {exc} (ETK_PAGE_SECONDS)") from None
+        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - any parser failure on one page
+            raise PageProblem(number, UNREADABLE, f"it cannot be parsed ({type(exc).__name__})") from None
+
     def words(self, number: int) -> list[Word]:
         """The page's words; raises `PageProblem` if it runs over its time or cannot be parsed."""
         page = None

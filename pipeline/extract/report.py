@@ -11,9 +11,12 @@ import pandas as pd
 
 from pipeline.errors import EnvironmentProblem, NotAReport, ReportError
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
+from pipeline.extract.claims import unclaimed_numbers
+from pipeline.extract.continued import looks_like_untitled_figures, may_continue
 from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout import group_lines
 from pipeline.extract.pages import PageProblem, PageScan, open_words, scan_pages
+from pipeline.extract.ruled_tables import RuledTable
 from pipeline.extract.stat_blocks import UnitPage, parse_statistics_page
 from pipeline.extract.tables import figures_frame, frame
 from pipeline.extract.vocabulary import vocabulary
@@ -68,9 +71,13 @@ def extract_report(path: str | Path, ocr: str = "auto") -> Extraction:
 
 def _extract_report(path: Path, ocr: str) -> Extraction:
     scans = scan_pages(path)
-    wanted = [scan.number for scan in scans if _may_hold_figures(scan)]
+    wanted = _pages_to_read(scans)
     image_pages = [scan.number for scan in scans if scan.is_image_page and scan.number not in wanted]
     ocr_words, issues = _read_image_pages(path, image_pages, ocr)
+    issues.extend(ExtractionIssue(scan.number, "untitled_figures", WARNING,
+                                  "rows of figures under no statistics title, not after a statistics page; "
+                                  "not extracted") for scan in scans
+                  if scan.number not in wanted and looks_like_untitled_figures(scan.text))
 
     units: list[UnitPage] = []
     finance: list[FinanceRow] = []
@@ -81,17 +88,20 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
                for scan in scans if scan.damaged]
     with open_words(path) as reader:
         for number in sorted([*wanted, *ocr_words]):
+            tables: list[RuledTable] = []
             if number in ocr_words:
                 words = ocr_words[number]
             else:
                 try:
+                    tables = [RuledTable(rows) for rows in reader.ruled_tables(number)]
                     words = reader.words(number)
                 except PageProblem as problem:
                     issues.append(_page_issue(number, problem.kind, f"skipped: {problem.reason}",
                                               scans[number - 1].text))
                     continue
             lines = group_lines(words)
-            found = parse_statistics_page(lines, number)
+            previous = units[-1] if units and units[-1].page == number - 1 else None
+            found = parse_statistics_page(lines, number, continues=previous, tables=tables)
             units.extend(found)
             if number in ocr_words:
                 from pipeline.extract.ocr import ocr_issues
@@ -99,10 +109,11 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
                 issues.extend(ocr_issues(found, number, has_finance_title(lines)))
             if has_finance_title(lines):
                 finance.extend(parse_finance_summary(lines, number))
-            elif not found and vocabulary().statistics_title.search(scans[number - 1].text):
+            elif not found and vocabulary().mentions_statistics_title(scans[number - 1].text):
                 issues.append(ExtractionIssue(number, "title_without_figures", CRITICAL,
                                               "its text has a statistics title, but no title line was found in its "
                                               "layout; its figures were not extracted"))
+            issues.extend(_titles_not_laid_out(scans[number - 1].text, found, number))
 
     if not units:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
@@ -111,6 +122,7 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
         raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title"
                          f"{images}{unread})")
     for unit in units:
+        issues.extend(unclaimed_numbers(unit))
         if not unit.figures:
             issues.append(ExtractionIssue(unit.page, "title_without_figures", CRITICAL,
                                           "statistics title with no readable figures", unit.unit))
@@ -153,8 +165,24 @@ def _read_image_pages(path: Path, pages: list[int], mode: str) -> tuple[dict, li
 def _page_issue(page: int, kind: str, reason: str, text: str, unknown: bool = False) -> ExtractionIssue:
     """A page not (fully) read: critical if its text (or raw content) shows a statistics or finance title,
     or if it is `unknown` (damaged and nothing of it could be read, so it may have held anything)."""
-    severity = CRITICAL if unknown or _may_hold_figures(PageScan(page, text, 0)) else WARNING
+    vocab = vocabulary()
+    shows_title = vocab.mentions_statistics_title(text) or bool(vocab.finance_title.search(text))
+    severity = CRITICAL if unknown or shows_title else WARNING
     return ExtractionIssue(page, kind, severity, reason)
+
+
+def _titles_not_laid_out(text: str, found: list[UnitPage], number: int) -> list[ExtractionIssue]:
+    """Statistics titles the page's text has but its layout did not yield, and untitled rows of figures."""
+    in_text = vocabulary().count_statistics_titles(text)
+    if in_text and 0 < len(found) < in_text:
+        return [ExtractionIssue(number, "title_without_figures", CRITICAL,
+                                f"{in_text} statistics titles in its text, {len(found)} found in its layout; "
+                                "the figures of the others were not extracted")]
+    if not in_text and not found and may_continue(text):
+        return [ExtractionIssue(number, "untitled_figures", WARNING,
+                                "rows of figures under no statistics title that continue no block on the page "
+                                "before; not extracted")]
+    return []
 
 
 def _page_list(pages: list[int], shown: int = 10) -> str:
@@ -162,10 +190,17 @@ def _page_list(pages: list[int], shown: int = 10) -> str:
     return ", ".join(map(str, pages[:shown])) + more
 
 
-def _may_hold_figures(scan: PageScan) -> bool:
-    """Cheap test on plain text; the exact title match happens on the laid-out lines."""
-    text = scan.text
-    return "toimintalukuja" in text.casefold() or bool(vocabulary().finance_title.search(text))
+def _pages_to_read(scans: list[PageScan]) -> list[int]:
+    """Pages with a title, and each page after one that may continue its block (`continued.py`)."""
+    wanted: list[int] = []
+    statistics: set[int] = set()  # pages with a title, or that may continue a block
+    vocab = vocabulary()
+    for scan in scans:
+        if vocab.mentions_statistics_title(scan.text) or (scan.number - 1 in statistics and may_continue(scan.text)):
+            statistics.add(scan.number)
+        if scan.number in statistics or vocab.finance_title.search(scan.text):
+            wanted.append(scan.number)
+    return wanted
 
 
 def _report_year(scans: list[PageScan], units: list[UnitPage]) -> int:

@@ -1,0 +1,44 @@
+"""Cheap test on a page's plain text: may it continue the statistics block of the page before?
+
+Only pages that pass are opened with pdfplumber; the real decision (same value columns, or a
+`(jatkuu)` marker) is taken on their laid-out lines in `stat_blocks.parse_continuation`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.extract.numbers import MINUSES, SPACES
+from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings
+from pipeline.extract.vocabulary import vocabulary
+
+# `label  12 hlö ...`, `label 1 028,50 €`, `label 77,78%`: a label, a number, a short unit of measure.
+_VALUE_LINE = re.compile(
+    rf"(?:^|\s)[(+{re.escape(MINUSES)}]?\d+(?:[{SPACES}]\d{{3}})*(?:,\d+)?\)?"
+    rf"\s?[{re.escape(MINUSES)}]?\s?(?:(?:%|€|[a-zåäö][\w/.]{{0,7}})(?=\s|$)|$)")
+_PAGE_NUMBER = re.compile(r"^\d{1,4}$")
+
+
+# A row of a statistics block is short; body text lines that happen to hold `12 henkilöä` are long.
+_ROW_LENGTH = 64
+
+
+def may_continue(text: str, settings: LayoutSettings = DEFAULT_SETTINGS, least: int = 1) -> bool:
+    """A `(jatkuu)` marker, or a page that does not open a chapter, has at least `least` rows that read
+    `label n uom`, and reads like a table (mostly short lines) or mostly like such rows."""
+    vocab = vocabulary()
+    if vocab.continued_marker.search(text):
+        return True
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and not _PAGE_NUMBER.match(line.strip()) and not vocab.furniture_line.search(line.strip())]
+    if not lines or (vocab.chapter_heading.match(lines[0]) and not _VALUE_LINE.match(lines[0])):
+        return False
+    short = [line for line in lines if len(line) <= _ROW_LENGTH]
+    value_lines = sum(1 for line in short if _VALUE_LINE.search(line))
+    tabular = len(short) >= settings.continuation_short_lines * len(lines)  # cells and rows, not prose
+    return value_lines >= least and (tabular or value_lines >= settings.continuation_value_lines * len(lines))
+
+
+def looks_like_untitled_figures(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> bool:
+    """Rows of figures under no title anywhere in the report (not opened; reported so none is lost)."""
+    return not vocabulary().mentions_statistics_title(text) and may_continue(text, settings, least=3)
