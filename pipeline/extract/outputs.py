@@ -20,7 +20,7 @@ def write_csvs(extraction: Extraction, out_dir: Path) -> list[Path]:
         written.append(path)
     path = out_dir / "unclaimed.csv"
     issues = extraction.extraction_issues
-    issues[issues["kind"] == "unclaimed_number"].to_csv(path, index=False, encoding="utf-8")
+    csv_safe(issues[issues["kind"] == "unclaimed_number"]).to_csv(path, index=False, encoding="utf-8")
     written.append(path)
     return written
 

@@ -56,6 +56,9 @@ class BoundedPattern:
     def finditer(self, text: str):
         return self.compiled.finditer(bounded_text(text))
 
+    def findall(self, text: str) -> list:
+        return self.compiled.findall(bounded_text(text))
+
 
 @dataclass(frozen=True)
 class Vocabulary:
