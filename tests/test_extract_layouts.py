@@ -550,3 +550,21 @@ def test_a_unit_name_wrapped_before_the_slash_is_one_title(tmp_path):
     ex = extract_report(path)
     assert list(ex.figures["unit"].unique()) == ["PITKÄ YKSIKÖN NIMI"]
     assert rows(ex.figures) == [(None, None, "Asiakkaita", 5.0, "hlö", None), (None, None, "Käynnit", 7.0, "krt", None)]
+
+
+def test_a_finance_page_right_after_a_statistics_page_continues_no_block(tmp_path):
+    """A block may run onto the next page, but the finance summary's page is never its continuation:
+    its rows stay finance rows and the unit keeps only its own figures."""
+    path = write_report(tmp_path / "r.pdf", [
+        cover(2023),
+        Page(Statistics("UUSI PERHEKESKUS", 2023, rows=(
+            Figure("Asiakkaita yhteensä", "12", "hlö"),
+            Heading("RAHOITUS"),
+            Figure("STEA", euro(1000.0), "€", level=1),
+            Figure("Tuotot yhteensä", euro(1000.0), "€"),
+        ))),
+        Page(finance(NBSP)),
+    ])
+    extraction = extract_report(path)
+    assert list(extraction.figures["label"]) == ["Asiakkaita yhteensä", "STEA", "Tuotot yhteensä"]
+    assert list(zip(extraction.finance_summary["label"], extraction.finance_summary["value"])) == FINANCE_ROWS

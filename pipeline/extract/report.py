@@ -100,14 +100,16 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
                                               scans[number - 1].text))
                     continue
             lines = group_lines(words)
-            previous = units[-1] if units and units[-1].page == number - 1 else None
+            finance_page = has_finance_title(lines)
+            # a block may run onto this page, but never onto the finance summary's page
+            previous = units[-1] if units and units[-1].page == number - 1 and not finance_page else None
             found = parse_statistics_page(lines, number, continues=previous, tables=tables)
             units.extend(found)
             if number in ocr_words:
                 from pipeline.extract.ocr import ocr_issues
 
-                issues.extend(ocr_issues(found, number, has_finance_title(lines)))
-            if has_finance_title(lines):
+                issues.extend(ocr_issues(found, number, finance_page))
+            if finance_page:
                 finance.extend(parse_finance_summary(lines, number))
             elif not found and vocabulary().mentions_statistics_title(scans[number - 1].text):
                 issues.append(ExtractionIssue(number, "title_without_figures", CRITICAL,
