@@ -210,7 +210,7 @@ def _prepare_steps(cache_dir: str, ocr: str = "auto") -> PrepareSteps:
 
 @task(name="prepare-report", cache_policy=NO_CACHE)
 def prepare_report(pdf_path: str, cache_dir: str, data_docs_dir: str | None = None, ocr: str = "auto",
-                   warehouse: str | None = None) -> Prepared:
+                   warehouse: str | None = None, validate_here: bool = True) -> Prepared:
     """prepare → validate as one task, so a folder's reports are extracted and validated in parallel.
 
     Why validation here, in the worker, and not in the flow's process: with it there, the
@@ -219,7 +219,8 @@ def prepare_report(pdf_path: str, cache_dir: str, data_docs_dir: str | None = No
     tables (not the extraction) travel back. `warehouse` is read (never written) for the
     year-against-year comparison.
     """
-    return _validate(prepare(pdf_path, _prepare_steps(cache_dir, ocr)), data_docs_dir, warehouse)
+    prepared = prepare(pdf_path, _prepare_steps(cache_dir, ocr))
+    return _validate(prepared, data_docs_dir, warehouse) if validate_here else prepared
 
 
 def _validate(p: Prepared, data_docs_dir: str | None, warehouse: str | None = None) -> Prepared:
@@ -306,19 +307,26 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
                   parquet_dir: str | Path | None = None, postgres_dsn: str | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
                   data_docs_dir: str | Path | None = None, pattern: str = "*.pdf",
-                  ocr: str = "auto", replace: bool = False) -> list[IngestOutcome]:
-    """Ingest every PDF in `folder`: prepared in parallel, loaded one by one in report-year order."""
+                  ocr: str = "auto", replace: bool = False,
+                  validate_in_workers: bool = False) -> list[IngestOutcome]:
+    """Ingest every PDF in `folder`: prepared in parallel, loaded one by one in report-year order.
+
+    Validation runs in this process as each report arrives (Great Expectations imported once);
+    `validate_in_workers=True` moves it into the workers, which pays off on a cluster whose
+    workers outlive the flow run (they import Great Expectations once each)."""
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
     docs = str(data_docs_dir) if data_docs_dir else None
-    futures = {prepare_report.submit(str(pdf), cache, docs, ocr, str(wh)): pdf
+    futures = {prepare_report.submit(str(pdf), cache, docs, ocr, str(wh), validate_in_workers): pdf
                for pdf in list_reports(folder, pattern)}
     prepared = []
     for future in as_completed(list(futures)):
         try:
-            prepared.append(future.result())
+            p = future.result()
         except Exception as exc:  # noqa: BLE001 - the worker itself failed; an error outcome like any other
-            prepared.append(failed_before_prepared(futures[future], exc))
+            p = failed_before_prepared(futures[future], exc)
+        # validated in this process, while the workers go on extracting, unless the workers did it
+        prepared.append(p if validate_in_workers else _validate(p, docs, str(wh)))
     targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace)
     return [_finish(p, targets) for p in in_load_order(prepared)]
 

@@ -123,17 +123,19 @@ def test_run_ingest_keeps_the_console_quiet(loaded, tmp_path, capfd):
     assert "Flow run" not in out + err and "Task run" not in out + err
 
 
-def test_ingest_folder_loads_two_years(loaded, tmp_path):
+@pytest.mark.parametrize("validate_in_workers", [False, True], ids=["validate-in-flow", "validate-in-workers"])
+def test_ingest_folder_loads_two_years(loaded, tmp_path, validate_in_workers):
     _, _, cache, _ = loaded
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(SAMPLE_PDF, inbox / SAMPLE_PDF.name)
     small_report(inbox / "toimintakertomus-2021.pdf", year=2021)
     path = tmp_path / "etk.duckdb"
-    outcomes = ingest_folder(inbox, warehouse=path, cache_dir=cache)
+    outcomes = ingest_folder(inbox, warehouse=path, cache_dir=cache, validate_in_workers=validate_in_workers)
     assert [(o.report_year, o.status) for o in outcomes] == [(2021, "loaded"), (2022, "loaded")], \
         "\n".join(o.summary() for o in outcomes)
-    assert [o.cache_hit for o in outcomes] == [False, True]  # 2022 came from the cache
+    assert all(o.validation and o.validation["passed"] for o in outcomes)  # validated wherever it ran
+    assert outcomes[1].cache_hit  # 2022 came from the cache the sample's first ingestion filled
     counts = warehouse.row_counts(path)
     assert counts["figures"] == {2021: 21, 2022: 153} and counts["unit_summary"] == {2021: 2, 2022: 9}
     with duckdb.connect(str(path), read_only=True) as con:
