@@ -194,7 +194,7 @@ def _extract(args: argparse.Namespace) -> int:
         extraction = extract_report(args.report, ocr=args.ocr)
     with _writing(args.out):
         written = write_csvs(extraction, args.out)
-    print("\n".join(summary_lines(extraction)))
+    _print_split(summary_lines(extraction))
     print(f"wrote {args.out}/" + ", ".join(path.name for path in written))
     return EXIT_OK
 
@@ -268,8 +268,20 @@ def _report(outcome, show_unmapped: bool = False) -> int:
         print(f"etk-report: {outcome.file_name}: {outcome.message}", file=sys.stderr)
         return code
     text = outcome.summary(max_labels=None if show_unmapped else 0)
-    print(text, file=sys.stderr if code == EXIT_BAD_INPUT else sys.stdout)
+    if code == EXIT_BAD_INPUT:
+        print(text, file=sys.stderr)
+    else:
+        _print_split(text.splitlines())
     return code
+
+
+def _print_split(lines: list[str]) -> None:
+    """Results to stdout, warnings (what could not be read, with its page) to stderr.
+
+    Why: a script that keeps stdout still sees every loss, and `2>/dev/null` is a choice, not a default.
+    """
+    for line in lines:
+        print(line, file=sys.stderr if line.lstrip().startswith("warning:") else sys.stdout)
 
 
 def _ingest_folder(args: argparse.Namespace) -> int:

@@ -103,4 +103,5 @@ def test_sample_report_through_the_cli(runs):
     assert "9 units" in summary[0] and "report year 2022" in summary[0]
     per_unit = [line.split(":")[0].split(None, 1)[1] for line in summary if line.startswith("  p.")]
     assert per_unit == SAMPLE_UNITS
-    assert any("page 41" in line for line in summary if line.startswith("warning:"))
+    assert not any(line.startswith("warning:") for line in summary)  # warnings go to stderr ...
+    assert any("page 41" in line for line in stderr.splitlines() if line.startswith("warning:"))  # ... named

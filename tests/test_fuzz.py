@@ -52,8 +52,8 @@ def mutate(clean: bytes, rng: random.Random) -> bytes:
     return bytes(data)
 
 
-def _warnings(stdout: str) -> set[str]:
-    return {line for line in stdout.splitlines() if line.startswith("warning:")}
+def _warnings(stderr: str) -> set[str]:
+    return {line for line in stderr.splitlines() if line.startswith("warning:")}
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +89,12 @@ def classify(result: dict, clean: dict) -> str:
     if code == 2:
         return "exit 2, one line" if len(stderr.splitlines()) == 1 and stdout == "" else "exit 2, not one line"
     if code == 0:
-        if stderr:
-            return "exit 0 with stderr"
+        if set(stderr.splitlines()) - _warnings(stderr):
+            return "exit 0 with stderr"  # anything on stderr but warnings
         if result["figures"] == clean["figures"]:
             return "exit 0, same figures"
-        return "exit 0, loss named" if _warnings(stdout) - _warnings(clean["stdout"]) else "exit 0, SILENT loss"
+        clean_warnings = _warnings(clean["stderr"] + clean["fd2"])
+        return "exit 0, loss named" if _warnings(stderr) - clean_warnings else "exit 0, SILENT loss"
     return f"unexpected exit {code}"
 
 

@@ -357,7 +357,7 @@ def test_a_redesigned_report_scores_full_marks(tmp_path):
     extract = subprocess.run([sys.executable, "-m", "etk_report.cli", "extract", str(pdf), "--out", str(out)],
                              capture_output=True, text=True, timeout=120, env=env)
     assert extract.returncode == 0, extract.stderr
-    assert "warning" not in extract.stdout, extract.stdout
+    assert "warning" not in extract.stdout + extract.stderr, extract.stderr
     score = subprocess.run([sys.executable, str(scorer), "--truth", str(truth_file), "--extraction", str(out)],
                            capture_output=True, text=True, timeout=120)
     assert score.returncode == 0, score.stdout

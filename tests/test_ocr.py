@@ -130,8 +130,8 @@ def test_cli_without_tesseract_on_path(tmp_path):
 
     auto = run()
     assert auto.returncode == 0, auto.stderr
-    assert "apt-get install tesseract-ocr tesseract-ocr-fin" in auto.stdout
-    assert "page 3" in auto.stdout
+    assert "apt-get install tesseract-ocr tesseract-ocr-fin" in auto.stderr  # a warning, on stderr
+    assert "page 3" in auto.stderr
     forced = run("--ocr", "force")
     assert forced.returncode == 3
     assert "Traceback" not in forced.stderr and len(forced.stderr.strip().splitlines()) == 1
