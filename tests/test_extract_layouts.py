@@ -32,6 +32,7 @@ from pdf_factory import (  # noqa: E402
     width,
     write_report,
 )
+from figure_rows import rows
 from pipeline.extract.report import extract_report  # noqa: E402
 from pipeline.extract.municipalities import join_wrapped, parse_names, strip_list_prefix  # noqa: E402
 from pipeline.extract.numbers import parse_number  # noqa: E402
@@ -39,16 +40,6 @@ from pipeline.extract.numbers import parse_number  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 
 
-def rows(figures: pd.DataFrame, unit: str | None = None) -> list[tuple]:
-    """(section, parent, label, value, uom, note) of each figure, missing values as None."""
-    if unit is not None:
-        figures = figures[figures["unit"] == unit]
-
-    def plain(v):
-        return None if pd.isna(v) else v
-
-    return [(plain(r.section), plain(r.parent), r.label, float(r.value), r.uom, plain(r.note))
-            for r in figures.itertuples()]
 
 
 # -- a statistics page like the sample's first one, drawn with different column positions ----------

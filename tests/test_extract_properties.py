@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pdf_factory import (NBSP, NNBSP, THIN, Columns, Figure, Heading, Page, SideBySide, Statistics, cover,
                          write_report)
+from figure_rows import rows
 from pipeline.extract.layout import merge_numbers, split_units
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.pages import Word
@@ -149,12 +149,6 @@ def statistics_block(draw, narrow: bool = False) -> tuple[Statistics, list[tuple
     return block, expected
 
 
-def as_rows(figures: pd.DataFrame) -> list[tuple]:
-    def plain(v):
-        return None if pd.isna(v) else v
-
-    return [(plain(r.section), plain(r.parent), r.label, float(r.value), r.uom, plain(r.note))
-            for r in figures.itertuples()]
 
 
 @settings(max_examples=30, derandomize=True, deadline=None, print_blob=True,
@@ -165,7 +159,7 @@ def test_a_random_block_is_extracted_exactly_as_drawn(tmp_path, drawn):
     pdf = write_report(tmp_path / "random.pdf", [cover(2023), Page(block)])
     ex = extract_report(pdf)
     assert ex.units == [block.unit]
-    assert as_rows(ex.figures) == expected
+    assert rows(ex.figures) == expected
     assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []
 
 
@@ -188,7 +182,7 @@ def test_a_random_block_continued_overleaf_keeps_unit_section_and_parents(tmp_pa
     pages = [cover(2023), Page(first)] + ([Page(rest)] if rest.rows else [])
     ex = extract_report(write_report(tmp_path / "continued.pdf", pages))
     assert ex.units == [first.unit]
-    assert as_rows(ex.figures) == expected
+    assert rows(ex.figures) == expected
     assert list(ex.figures["page"]) == [2] * on_first + [3] * (len(expected) - on_first)
     assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []
 
@@ -210,6 +204,6 @@ def test_two_random_blocks_side_by_side_keep_their_own_rows(tmp_path, drawn):
     page = Page(SideBySide((left, right), (0.0, 420.0)), landscape=True)
     ex = extract_report(write_report(tmp_path / "side.pdf", [cover(2023), page]))
     assert ex.units == [left.unit, right.unit]
-    assert as_rows(ex.figures[ex.figures["unit"] == left.unit]) == left_rows
-    assert as_rows(ex.figures[ex.figures["unit"] == right.unit]) == right_rows
+    assert rows(ex.figures[ex.figures["unit"] == left.unit]) == left_rows
+    assert rows(ex.figures[ex.figures["unit"] == right.unit]) == right_rows
     assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []

@@ -31,19 +31,11 @@ from pdf_factory import (
     euro,
     write_report,
 )
+from figure_rows import rows
 from pipeline.extract.outputs import write_csvs
 from pipeline.extract.report import extract_report
 
 
-def rows(figures: pd.DataFrame, unit: str | None = None) -> list[tuple]:
-    if unit is not None:
-        figures = figures[figures["unit"] == unit]
-
-    def plain(v):
-        return None if pd.isna(v) else v
-
-    return [(plain(r.section), plain(r.parent), r.label, float(r.value), r.uom, plain(r.note))
-            for r in figures.itertuples()]
 
 
 def standard_rows(detached: bool = False) -> tuple:
