@@ -153,7 +153,7 @@ def profiled(buckets: dict[str, float], counts: dict[str, int]) -> Iterator[None
     import pdfplumber
 
     import pipeline.extract.report as extract
-    from pipeline.extract.pages import WordReader
+    from pipeline.extract.read.pages import WordReader
 
     targets = [
         (extract, "scan_pages", "scan_pages"),
@@ -273,7 +273,7 @@ def scanned_statistics_copy(pdf: Path, out: Path, dpi: int = 200) -> int:
     import pypdfium2 as pdfium
     import io
 
-    from pipeline.extract.pages import scan_pages
+    from pipeline.extract.read.pages import scan_pages
 
     number = next(s.number for s in scan_pages(pdf) if "toimintalukuja" in s.text.casefold())
     src, copy = pdfium.PdfDocument(str(pdf)), pdfium.PdfDocument.new()
@@ -297,7 +297,7 @@ def measure_ocr(pdf: Path, repeat: int, plain_extract_s: float) -> str:
     """Seconds per OCR page: the cheap title probe, the full pass, and extract_report on a copy with one scanned page."""
     import tempfile
 
-    from pipeline.extract import ocr
+    from pipeline.extract.ocr import tesseract as ocr
     from pipeline.extract.report import extract_report
 
     problem = ocr.tesseract_problem()

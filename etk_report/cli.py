@@ -187,7 +187,7 @@ def _add_ocr_option(p: argparse.ArgumentParser) -> None:
 
 def _extract(args: argparse.Namespace) -> int:
     from pipeline.extract.report import extract_report
-    from pipeline.extract.outputs import summary_lines, write_csvs
+    from pipeline.extract.output.files import summary_lines, write_csvs
 
     progress = _progress(args)
     with progress.stage("extract"):
@@ -235,7 +235,7 @@ def _check_environment(warehouse: Path) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from pipeline.extract.pages import scan_pages
+    from pipeline.extract.read.pages import scan_pages
 
     scan_pages(args.report)  # an unreadable file fails here in a fraction of a second, before Prefect starts
     warehouse = args.warehouse.resolve()  # a relative default would make a second warehouse in another directory

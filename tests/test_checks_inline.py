@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.cells import text_or_none
-from pipeline.extract.tables import frame
+from pipeline.extract.output.tables import frame
 from pipeline.validate.checks import figure_values, finance_identity, municipality_counts, sum_checks, unit_pages
 from pipeline.validate.checks.finance import find_roles
 from pipeline.validate.checks.narrative import chapter_pages, narrative_statements, stems_match

@@ -34,7 +34,7 @@ from pdf_factory import (  # noqa: E402
 )
 from figure_rows import rows
 from pipeline.extract.report import extract_report  # noqa: E402
-from pipeline.extract.municipalities import join_wrapped, parse_names, strip_list_prefix  # noqa: E402
+from pipeline.extract.lists.municipalities import join_wrapped, parse_names, strip_list_prefix  # noqa: E402
 from pipeline.extract.numbers import parse_number  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

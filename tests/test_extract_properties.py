@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from pdf_factory import (NBSP, NNBSP, THIN, Columns, Figure, Heading, Page, SideBySide, Statistics, cover,
                          write_report)
 from figure_rows import rows
-from pipeline.extract.layout import merge_numbers, split_units
+from pipeline.extract.layout.lines import merge_numbers, split_units
 from pipeline.extract.numbers import parse_number
-from pipeline.extract.pages import Word
+from pipeline.extract.read.pages import Word
 from pipeline.extract.report import extract_report
 
 SEPARATORS = (" ", NBSP, NNBSP, THIN)

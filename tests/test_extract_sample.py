@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline.extract.report import extract_report
-from pipeline.extract.outputs import write_csvs
+from pipeline.extract.output.files import write_csvs
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fixtures" / "toimintakertomus-2022.pdf"

@@ -114,7 +114,7 @@ def test_a_page_over_its_limit_fails_validation_when_other_pages_are_fine(tmp_pa
     from pipeline.validate.run import validate_extraction
 
     report = small_report(tmp_path / "r.pdf", year=2021)
-    from pipeline.extract.limits import page_costs, ResourceLimits
+    from pipeline.extract.read.limits import page_costs, ResourceLimits
 
     costs = page_costs(report, ResourceLimits())
     limit = (costs[1].content_bytes + costs[2].content_bytes) // 2  # between the two statistics pages
@@ -174,7 +174,7 @@ def _formula_report(path: Path) -> Path:
 
 
 def test_formulas_in_labels_are_neutralised_in_every_csv_and_numbers_stay_numbers(tmp_path):
-    from pipeline.extract.outputs import write_csvs
+    from pipeline.extract.output.files import write_csvs
     from pipeline.extract.report import extract_report
     from pipeline.load.derive import build_tables
     from pipeline.load.export import export_year

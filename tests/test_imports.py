@@ -17,7 +17,7 @@ HEAVY = ("prefect", "great_expectations")
 
 PROGRAM = """
 import json, sys
-import etk_report.cli, pipeline.extract.report, pipeline.extract.outputs
+import etk_report.cli, pipeline.extract.report, pipeline.extract.output.files
 from etk_report.cli import main
 rc = main(["extract", sys.argv[1], "--out", sys.argv[2]])
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r})

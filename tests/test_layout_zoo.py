@@ -32,7 +32,7 @@ from pdf_factory import (
     write_report,
 )
 from figure_rows import rows
-from pipeline.extract.outputs import write_csvs
+from pipeline.extract.output.files import write_csvs
 from pipeline.extract.report import extract_report
 
 
@@ -260,8 +260,8 @@ def test_untitled_rows_that_continue_nothing_are_reported(tmp_path):
 def test_ruled_tables_are_read_cell_by_cell(tmp_path):
     """The ruled page goes through pdfplumber's table finder: a caption row, one full-width row per
     section, and label, value, unit and note columns given their roles by what the cells hold."""
-    from pipeline.extract.pages import open_words
-    from pipeline.extract.ruled_tables import RuledTable, read_table
+    from pipeline.extract.read.pages import open_words
+    from pipeline.extract.blocks.ruled import RuledTable, read_table
     from pipeline.extract.settings import DEFAULT_SETTINGS
 
     pdf = write_report(tmp_path / "ruled.pdf", [Page(block(style="ruled", columns=RULED, valign="top"))])
@@ -276,7 +276,7 @@ def test_ruled_tables_are_read_cell_by_cell(tmp_path):
 
 
 def test_a_page_without_rules_is_not_searched_for_tables(tmp_path):
-    from pipeline.extract.pages import open_words
+    from pipeline.extract.read.pages import open_words
 
     pdf = write_report(tmp_path / "plain.pdf", [Page(block())])
     with open_words(pdf) as reader:

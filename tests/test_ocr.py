@@ -22,9 +22,9 @@ import pytest
 from conftest import SAMPLE_PDF
 from pdf_factory import NBSP, Narrative, Page, cover, scanned_copy, small_report, write_report
 from pipeline.errors import EnvironmentProblem
-from pipeline.extract import ocr
-from pipeline.extract.layout import group_lines
-from pipeline.extract.pages import Word
+from pipeline.extract.ocr import tesseract as ocr
+from pipeline.extract.layout.lines import group_lines
+from pipeline.extract.read.pages import Word
 from pipeline.extract.report import extract_report
 from test_extract_layouts import LAYOUTS, ensikoti_like, finance, new_unit, peukaloinen_like
 
@@ -142,7 +142,7 @@ def test_a_report_without_image_pages_does_not_load_ocr(tmp_path):
     """Cost: OCR code is imported only when a report has image pages."""
     pdf = small_report(tmp_path / "r.pdf")
     code = ("import sys; from pipeline.extract.report import extract_report; ex = extract_report(sys.argv[1]); "
-            "print(len(ex.figures), 'pipeline.extract.ocr' in sys.modules)")
+            "print(len(ex.figures), 'pipeline.extract.ocr.tesseract' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code, str(pdf)], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.stdout.split() == ["21", "False"], proc.stderr
 

@@ -2,7 +2,7 @@
 
 Validation depends only on the frames, so running it on these as well as on the real
 extraction separates "the validator is wrong" from "the extractor is wrong". Frames are
-made with `pipeline.extract.tables.frame`, so columns and dtypes are the contract's.
+made with `pipeline.extract.output.tables.frame`, so columns and dtypes are the contract's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.extract.report import Extraction
-from pipeline.extract.tables import frame
+from pipeline.extract.output.tables import frame
 
 # The truth records where values sit, not where labels start: use the extractor's two indents.
 _LEFT_MARGIN, _INDENTED = 60.0, 72.0

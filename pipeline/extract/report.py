@@ -11,14 +11,14 @@ import pandas as pd
 
 from pipeline.errors import EnvironmentProblem, NotAReport, ReportError
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
-from pipeline.extract.claims import unclaimed_numbers
-from pipeline.extract.continued import looks_like_untitled_figures, may_continue
-from pipeline.extract.finance import FinanceRow, has_finance_title, parse_finance_summary
-from pipeline.extract.layout import group_lines
-from pipeline.extract.pages import PageProblem, PageScan, open_words, scan_pages
-from pipeline.extract.ruled_tables import RuledTable
-from pipeline.extract.stat_blocks import UnitPage, parse_statistics_page
-from pipeline.extract.tables import figures_frame, frame
+from pipeline.extract.blocks.claims import unclaimed_numbers
+from pipeline.extract.blocks.continued import looks_like_untitled_figures, may_continue
+from pipeline.extract.finance.summary import FinanceRow, has_finance_title, parse_finance_summary
+from pipeline.extract.layout.lines import group_lines
+from pipeline.extract.read.pages import PageProblem, PageScan, open_words, scan_pages
+from pipeline.extract.blocks.ruled import RuledTable
+from pipeline.extract.blocks.titled import UnitPage, parse_statistics_page
+from pipeline.extract.output.tables import figures_frame, frame
 from pipeline.extract.vocabulary import vocabulary
 
 
@@ -55,7 +55,7 @@ class Extraction:
 def extract_report(path: str | Path, ocr: str = "auto") -> Extraction:
     """Read every statistics page and the finance summary of the report at `path`.
 
-    `ocr` (auto|off|force) says what happens to image pages: see `pipeline.extract.ocr.read_image_pages`.
+    `ocr` (auto|off|force) says what happens to image pages: see `pipeline.extract.ocr.tesseract.read_image_pages`.
     Raises `pipeline.errors.ReportError` (one-line message) for unreadable input
     and `pipeline.errors.NotAReport` when no statistics page is found. A page that
     is over a resource limit or cannot be parsed is skipped and becomes an issue.
@@ -106,7 +106,7 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
             found = parse_statistics_page(lines, number, continues=previous, tables=tables)
             units.extend(found)
             if number in ocr_words:
-                from pipeline.extract.ocr import ocr_issues
+                from pipeline.extract.ocr.tesseract import ocr_issues
 
                 issues.extend(ocr_issues(found, number, finance_page))
             if finance_page:
@@ -159,7 +159,7 @@ def _read_image_pages(path: Path, pages: list[int], mode: str) -> tuple[dict, li
         return {}, [ExtractionIssue(n, "image_page", WARNING,
                                     "an image with no text layer; any figures on it were not extracted")
                     for n in pages]
-    from pipeline.extract.ocr import read_image_pages
+    from pipeline.extract.ocr.tesseract import read_image_pages
 
     return read_image_pages(path, pages, mode)
 

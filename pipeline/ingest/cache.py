@@ -99,7 +99,7 @@ def _digest(payload: Any) -> str:
 def extraction_to_data(extraction: Any) -> dict[str, Any]:
     """Every field of an `Extraction` as JSON data; TypeError for a field that is not plain data."""
     from pipeline.extract.issues import ExtractionIssue
-    from pipeline.extract.tables import table_specs
+    from pipeline.extract.output.tables import table_specs
 
     out: dict[str, Any] = {}
     for f in dataclasses.fields(extraction):
@@ -123,7 +123,7 @@ def extraction_from_data(data: Any) -> Any:
     """The inverse of `extraction_to_data`, checking every table's columns; raises ValueError if off."""
     from pipeline.extract.issues import ExtractionIssue
     from pipeline.extract.report import Extraction
-    from pipeline.extract.tables import columns, frame
+    from pipeline.extract.output.tables import columns, frame
 
     if not isinstance(data, dict):
         raise ValueError("extraction is not an object")

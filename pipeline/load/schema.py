@@ -14,7 +14,7 @@ from functools import lru_cache
 import pandas as pd
 
 from pipeline.load.metrics import metric_names, metric_types
-from pipeline.extract.tables import PANDAS_DTYPES, table_specs
+from pipeline.extract.output.tables import PANDAS_DTYPES, table_specs
 from pipeline.data import load_json
 
 # Tables holding one report year each: reloaded together, atomically, per year.

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.cells import show_number, text_or_none
-from pipeline.extract.tables import columns as contract_columns
+from pipeline.extract.output.tables import columns as contract_columns
 
 # Comparison tables carry these, so a failure reads the same whatever the check.
 ID_COLUMNS = ["report_year", "unit", "page", "row", "label"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from pipeline.extract.numbers import MINUSES, is_number_token, is_thousands_group, split_attached_unit
-from pipeline.extract.pages import Word
+from pipeline.extract.read.pages import Word
 from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.extract.layout import Line, join_words
+from pipeline.extract.layout.lines import Line, join_words
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.vocabulary import vocabulary
 

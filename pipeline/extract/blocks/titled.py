@@ -14,12 +14,12 @@ from enum import Enum
 from itertools import takewhile
 from statistics import median
 
-from pipeline.extract.layout import Line, group_lines, join_words
-from pipeline.extract.municipalities import join_wrapped, parse_names, strip_list_prefix
+from pipeline.extract.layout.lines import Line, group_lines, join_words
+from pipeline.extract.lists.municipalities import join_wrapped, parse_names, strip_list_prefix
 from pipeline.extract.numbers import parse_number
-from pipeline.extract.pages import Word
-from pipeline.extract.ruled_tables import RuledTable, read_table
-from pipeline.extract.regions import Title, find_titles, is_marker_line, is_page_number, title_regions
+from pipeline.extract.read.pages import Word
+from pipeline.extract.blocks.ruled import RuledTable, read_table
+from pipeline.extract.layout.regions import Title, find_titles, is_marker_line, is_page_number, title_regions
 from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings, Tolerances
 from pipeline.extract.vocabulary import vocabulary
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.extract.layout import Line, join_words
-from pipeline.extract.pages import Word
+from pipeline.extract.layout.lines import Line, join_words
+from pipeline.extract.read.pages import Word
 from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings
 from pipeline.extract.vocabulary import vocabulary
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import ReportError
-from pipeline.extract.limits import PageTimeout, ResourceLimits, page_costs, page_deadline
+from pipeline.extract.read.limits import PageTimeout, ResourceLimits, page_costs, page_deadline
 
 OVER_LIMIT, UNREADABLE = "page_over_limit", "unreadable_page"
 
@@ -131,7 +131,7 @@ def check_pdf_file(path: Path, limits: ResourceLimits | None = None) -> None:
 def scan_pages(path: Path, limits: ResourceLimits | None = None) -> list[PageScan]:
     """Plain text and picture count of every page, via pypdfium2 (fast, no layout work).
 
-    Pages over a resource limit (`pipeline.extract.limits`) are not loaded: their scan is
+    Pages over a resource limit (`pipeline.extract.read.limits`) are not loaded: their scan is
     empty with `skipped` saying why.
     """
     limits = limits or ResourceLimits.from_env()

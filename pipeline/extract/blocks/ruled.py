@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.extract.layout import Line, group_lines
-from pipeline.extract.municipalities import join_wrapped, parse_names, strip_list_prefix
+from pipeline.extract.layout.lines import Line, group_lines
+from pipeline.extract.lists.municipalities import join_wrapped, parse_names, strip_list_prefix
 from pipeline.extract.numbers import parse_number
-from pipeline.extract.pages import Word
+from pipeline.extract.read.pages import Word
 from pipeline.extract.settings import LayoutSettings, Tolerances
 
 Box = tuple[float, float, float, float]

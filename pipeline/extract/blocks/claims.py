@@ -9,7 +9,7 @@ block's lines. What is left is reported as an `unclaimed_number` warning with pa
 from __future__ import annotations
 
 from pipeline.extract.issues import WARNING, ExtractionIssue
-from pipeline.extract.stat_blocks import UnitPage
+from pipeline.extract.blocks.titled import UnitPage
 
 
 def unclaimed_numbers(unit: UnitPage) -> list[ExtractionIssue]:

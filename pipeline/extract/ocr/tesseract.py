@@ -1,6 +1,6 @@
 """OCR of image-only pages: page picture -> Tesseract word boxes -> the same `Word`s the text layer gives.
 
-There is one figure parser. OCR only produces `pipeline.extract.pages.Word` objects in PDF points
+There is one figure parser. OCR only produces `pipeline.extract.read.pages.Word` objects in PDF points
 (plus each word's Tesseract confidence), which then go through `group_lines` and
 `parse_statistics_page` exactly like words from a text layer.
 
@@ -30,7 +30,7 @@ from statistics import median
 from pipeline.data import load_json
 from pipeline.errors import EnvironmentProblem
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
-from pipeline.extract.pages import Word
+from pipeline.extract.read.pages import Word
 from pipeline.extract.vocabulary import vocabulary
 
 INSTALL_HINT = "install Tesseract with Finnish data for OCR of image pages: apt-get install tesseract-ocr tesseract-ocr-fin"

@@ -1,0 +1,1 @@
+"""Statistics blocks: titled pages, ruled tables, blocks continued overleaf, and the numbers no figure claims."""

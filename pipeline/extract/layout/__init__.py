@@ -1,0 +1,1 @@
+"""Words to lines, lines to regions (one per title), and the page furniture around them."""

@@ -1,0 +1,1 @@
+"""Name lists printed after a prefix such as `Kunnat:`."""

@@ -1,0 +1,1 @@
+"""Pages printed as pictures: Tesseract's words in the same form as a text layer's."""

@@ -1,0 +1,1 @@
+"""Extraction to DataFrames and to the CSV files `extract --out` writes."""
