@@ -51,13 +51,10 @@ import multiprocessing
 import os
 import resource
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -142,47 +139,17 @@ def flow_available() -> bool:
     return (ROOT / "flows" / "ingest.py").is_file() and "def ingest_folder" in (ROOT / "flows" / "ingest.py").read_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def prefect_server(home: Path, timeout: float = 300.0) -> Iterator[str]:
-    """A private `prefect server start` for the benchmark; stopped (by its pid) on exit."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_UI_ENABLED="false")
-    log = (home / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    SERVER_PIDS.append(proc.pid)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"prefect server exited ({proc.returncode}); see {home / 'server.log'}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"prefect server not healthy after {timeout:.0f}s")
-            time.sleep(1)
-        yield url
-    finally:
-        SERVER_PIDS.remove(proc.pid)
-        proc.terminate()
+    """A private `prefect server start` for the benchmark (PREFECT_HOME in `home`); its CPU time is counted."""
+    from flows.runtime import temporary_api_server
+
+    with temporary_api_server(home=home, timeout=timeout, log=home / "server.log") as server:
+        SERVER_PIDS.append(server.pid)
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            yield server.url
+        finally:
+            SERVER_PIDS.remove(server.pid)
 
 
 def flow_modes(folder: Path, work: Path, runner_kind: str = "process") -> tuple[str, int, dict[str, Callable[[], list]]]:

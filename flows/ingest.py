@@ -454,22 +454,17 @@ def _one_api_for_workers(quiet: bool) -> Iterator[None]:
         logging.getLogger("distributed").setLevel(logging.ERROR)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    settings: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-    configured = PREFECT_API_URL.value()  # the environment's, or a test harness's
-    if configured:
-        os.environ["PREFECT_API_URL"] = configured
-    else:
-        from prefect.server.api.server import SubprocessASGIServer
-
-        server = SubprocessASGIServer()
-        try:
-            server.start()
-        except Exception as exc:  # noqa: BLE001 - the same one line as for `ingest`
-            raise (prefect_problem(exc) or exc) from None
-        os.environ["PREFECT_API_URL"] = server.api_url
-        settings = temporary_settings({PREFECT_API_URL: server.api_url})
     try:
-        with settings:
+        with contextlib.ExitStack() as stack:
+            configured = PREFECT_API_URL.value()  # the environment's, or a test harness's
+            if not configured:
+                from flows.runtime import temporary_api_server
+                from flows.server_watch import guard_temporary_server
+
+                guard_temporary_server()  # the server goes with this process, even after kill -9
+                configured = stack.enter_context(temporary_api_server()).url
+                stack.enter_context(temporary_settings({PREFECT_API_URL: configured}))
+            os.environ["PREFECT_API_URL"] = configured
             yield
     finally:
         for key, value in saved.items():

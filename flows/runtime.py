@@ -5,7 +5,16 @@ so the CLI can check and configure before the slow `import prefect`.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.errors import EnvironmentProblem
 
@@ -67,3 +76,71 @@ def prefect_problem(exc: BaseException) -> EnvironmentProblem | None:
         return EnvironmentProblem(f"the Prefect API ({where}) stopped answering ({type(exc).__name__}); "
                                   f"{START_A_SERVER}")
     return None
+
+
+def startup_timeout() -> float:
+    """Seconds a temporary server gets to come up ($ETK_PREFECT_STARTUP_TIMEOUT, default 120)."""
+    return float(os.environ.get(STARTUP_TIMEOUT_ENV) or DEFAULT_STARTUP_TIMEOUT)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class ApiServer(NamedTuple):
+    url: str  # the API URL, to hand to PREFECT_API_URL
+    pid: int  # the server process (a benchmark counts its CPU time)
+
+
+@contextlib.contextmanager
+def temporary_api_server(home: Path | None = None, timeout: float | None = None,
+                         log: Path | None = None) -> Iterator[ApiServer]:
+    """Start `prefect server start` (Prefect's documented command) on a free loopback port.
+
+    Why not Prefect's own temporary server: processes of a pool or a Dask cluster each start one
+    of their own unless they are handed a URL, and the class behind it is private API that a
+    minor release may change. The server gets no UI and no services (nothing here schedules),
+    `home` as its PREFECT_HOME if given, and carries the watchdog's mark (`flows.server_watch`)
+    so a killed ingest takes it along. Stopped on exit; a start that fails is one line, exit 3.
+    """
+    timeout = startup_timeout() if timeout is None else timeout
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_SERVER_LEVEL="WARNING")
+    env.pop("PREFECT_API_URL", None)
+    if home is not None:
+        env["PREFECT_HOME"] = str(home)
+    sink = log.open("wb") if log else subprocess.DEVNULL
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port),
+               "--no-ui", "--no-services"]
+    proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _healthy(url):
+            if proc.poll() is not None:
+                raise EnvironmentProblem(f"the temporary Prefect server exited at start (code {proc.returncode}); "
+                                         f"{START_A_SERVER}")
+            if time.monotonic() > deadline:
+                raise EnvironmentProblem(f"the temporary Prefect server did not start within {timeout:.0f} s; "
+                                         f"{START_A_SERVER}, or allow longer with {STARTUP_TIMEOUT_ENV}=<seconds>")
+            time.sleep(0.5)
+        yield ApiServer(url, proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log:
+            sink.close()

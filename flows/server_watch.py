@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 OWNER_VAR = "ETK_SERVER_OWNER"
-SERVER_MARK = b"prefect.server.api.server"
+# Prefect's own temporary server (uvicorn on prefect.server.api.server) and `prefect server start`
+SERVER_MARKS = (b"prefect.server.api.server", b"prefect\0server\0start")
 POLL_SECONDS = 0.25
 
 
@@ -44,7 +45,7 @@ def marked_servers(owner: int) -> list[int]:
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if SERVER_MARK not in (entry / "cmdline").read_bytes():
+            if not any(m in (entry / "cmdline").read_bytes() for m in SERVER_MARKS):
                 continue
             if mark in (entry / "environ").read_bytes().split(b"\0"):
                 found.append(int(entry.name))
