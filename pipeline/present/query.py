@@ -80,7 +80,7 @@ def _connect(path: Path) -> Any:
     """Read-only, no extensions; a missing file is bad input, a locked one the environment."""
     import duckdb
 
-    from pipeline.load.duckdb_store import NO_NETWORK, check_warehouse_file
+    from pipeline.load.duckdb_store import NO_NETWORK, check_warehouse_file, locked_warehouse
 
     if not path.is_file():
         raise ReportError(f"{path}: no such warehouse (ingest a report first, or give --warehouse)")
@@ -89,7 +89,7 @@ def _connect(path: Path) -> Any:
         return duckdb.connect(str(path), read_only=True, config=NO_NETWORK)
     except duckdb.IOException as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise EnvironmentProblem(f"cannot read the warehouse {path}: {first}") from None
+        raise (locked_warehouse(path, exc) or EnvironmentProblem(f"cannot read the warehouse {path}: {first}")) from None
 
 
 def relations(con: Any) -> dict[str, set[str]]:
