@@ -388,3 +388,20 @@ def test_the_page_renders_in_headless_chromium(page, tmp_path):
         assert not_white > 0.02 * 1200 * 2000, "text and charts cover more than 2 % of the page"
         # the charts' blue line is drawn (the text alone is grey and black)
         assert any(n > 50 and rgb[2] > 150 and rgb[0] < 80 for n, rgb in colours)
+
+
+def test_only_the_chart_step_imports_matplotlib():
+    """The quick start needs no matplotlib: one module of the library imports it, inside its functions."""
+    import ast
+
+    importers = []
+    for folder in ("pipeline", "flows", "etk_report"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                if any(n.split(".")[0] == "matplotlib" for n in names):
+                    importers.append(str(path.relative_to(ROOT)))
+    assert sorted(set(importers)) == ["pipeline/present/charts.py"]
+    tree = ast.parse((ROOT / "pipeline/present/charts.py").read_text(encoding="utf-8"))
+    assert not any(isinstance(n, (ast.Import, ast.ImportFrom)) and "matplotlib" in ast.dump(n) for n in tree.body)
