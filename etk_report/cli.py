@@ -148,6 +148,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="a running Dask scheduler (default with --task-runner dask: a temporary local cluster)")
     p.add_argument("--workers", type=int, default=2, help="local workers (default 2)")
     p.set_defaults(command=_ingest_folder)
+
+    p = command("report", "write the trend page: every unit's key metrics across the loaded years, the finance, "
+                          "validation and lineage (needs the report extra: pip install -e '.[report]')")
+    p.add_argument("--warehouse", type=Path, default=Path(os.environ.get("ETK_WAREHOUSE", DEFAULT_WAREHOUSE)),
+                   help=f"DuckDB file (default: $ETK_WAREHOUSE or {DEFAULT_WAREHOUSE})")
+    p.add_argument("--organization", metavar="ID", help="only this organisation (a warehouse keyed by organization_id)")
+    p.add_argument("--html", type=Path, metavar="FILE", required=True, help="where to write the page (self-contained)")
+    p.set_defaults(command=_trend_report)
     return parser
 
 
@@ -162,6 +170,8 @@ def _load_options(p: argparse.ArgumentParser) -> None:
     _add_ocr_option(p)
     p.add_argument("--replace", action="store_true",
                    help="load even if a report holds fewer units or figures than the warehouse has for its year")
+    p.add_argument("--report-html", type=Path, metavar="FILE",
+                   help="after loading, write the trend page (as `etk-report report`) to FILE; needs matplotlib")
 
 
 @contextlib.contextmanager
@@ -225,11 +235,16 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.passed else EXIT_VALIDATION_FAILED
 
 
-def _check_environment(warehouse: Path) -> None:
-    """Fail in seconds, before any work, on a locked warehouse or an unreachable Prefect API."""
+def _check_environment(warehouse: Path, report_html: Path | None = None) -> None:
+    """Fail in seconds, before any work, on a locked warehouse, an unreachable Prefect API, or a
+    trend page asked for without matplotlib."""
     from flows.runtime import check_api
     from pipeline.load.duckdb_store import check_writable
 
+    if report_html:
+        from pipeline.present.charts import require_matplotlib
+
+        require_matplotlib()
     check_writable(warehouse)
     check_api()
 
@@ -243,7 +258,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from pipeline.load.duckdb_store import check_warehouse_file
 
     check_warehouse_file(warehouse)  # a SQLite file (say) as --warehouse: exit 2 now, not after Prefect
-    _check_environment(warehouse)
+    _check_environment(warehouse, args.report_html)
     from flows.runtime import configure_prefect_env
 
     configure_prefect_env()  # before Prefect is imported: it reads its settings then
@@ -253,7 +268,7 @@ def _ingest(args: argparse.Namespace) -> int:
     _import_in_background("pipeline.validate.gx")
     outcome = run_ingest(args.report, warehouse=warehouse, parquet_dir=args.parquet,
                          csv_dir=args.csv, postgres_dsn=args.postgres, progress=_progress(args), ocr=args.ocr,
-                         replace=args.replace)
+                         replace=args.replace, report_html=args.report_html)
     code = _report(outcome, args.show_unmapped)
     if new_warehouse and code != EXIT_ENVIRONMENT:
         print(f"  note: {warehouse} is a new warehouse file (none was there before; --warehouse or "
@@ -288,7 +303,7 @@ def _ingest_folder(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
         raise ReportError(f"{args.folder}: no such folder")
     warehouse = args.warehouse.resolve()
-    _check_environment(warehouse)
+    _check_environment(warehouse, args.report_html)
     from flows.runtime import configure_prefect_env
 
     configure_prefect_env()
@@ -299,11 +314,24 @@ def _ingest_folder(args: argparse.Namespace) -> int:
         outcomes = run_folder(args.folder, warehouse=warehouse, task_runner=args.task_runner,
                               dask_address=args.dask_address, workers=args.workers, parquet_dir=args.parquet,
                               csv_dir=args.csv, postgres_dsn=args.postgres, ocr=args.ocr,
-                              replace=args.replace)
+                              replace=args.replace, report_html=args.report_html)
     if not outcomes:
         print(f"no PDF report in {args.folder.resolve()}")
         return EXIT_OK
     return max(_report(outcome) for outcome in outcomes)
+
+
+def _trend_report(args: argparse.Namespace) -> int:
+    from pipeline.present.charts import require_matplotlib
+
+    require_matplotlib()  # exit 3 with what to install, before reading anything
+    from pipeline.present.trend import write_trend_page
+
+    with _progress(args).stage("report"), _writing(args.html):
+        page = write_trend_page(args.warehouse.resolve(), args.html, args.organization)
+    years = ", ".join(str(y) for y in page.years)
+    print(f"trend page: {page.path} ({page.charts} charts, years {years}, {page.bytes // 1024} KiB)")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner
@@ -60,6 +60,7 @@ from pipeline.ingest.record import (
 from flows.runtime import api_url, configure_prefect_env, prefect_problem
 from pipeline.errors import EnvironmentProblem
 from pipeline.progress import SILENT, Progress
+from pipeline.present.artifacts import unit_summary_rows, validation_markdown as validation_table_markdown
 from pipeline.ingest.outcome import (
     LoadSteps,
     Prepared,
@@ -69,11 +70,10 @@ from pipeline.ingest.outcome import (
     failed_before_prepared,
     finish,
     in_load_order,
-    json_rows,
     log_line,
+    one_line,
     prepare,
     validated,
-    validation_markdown,
 )
 
 FOLDER_WORKERS = 2  # the machines this runs on have 2 cores
@@ -173,6 +173,14 @@ def log_ingestion_postgres(dsn: str, record: IngestionRecord) -> None:
     pgload.record_ingestion(dsn, record)
 
 
+@task(name="trend-page", cache_policy=NO_CACHE)
+def trend_page(warehouse: str, html: str) -> str:
+    """`pipeline.present.trend.write_trend_page`: the offline page of every loaded year; returns its path."""
+    from pipeline.present.trend import write_trend_page
+
+    return str(write_trend_page(warehouse, html).path)
+
+
 @task(name="export", cache_policy=NO_CACHE)
 def export(tables: Any, out_dir: str, fmt: str) -> str:
     from pipeline.load.export import export_year
@@ -238,12 +246,13 @@ def _staged(stage: Callable[..., str], step: Callable[..., Any]) -> Callable[...
 
 
 def _artifacts(p: Prepared, status: str) -> None:
-    """The validation report, and for a loaded report its unit summary, in the Prefect UI."""
-    create_markdown_artifact(markdown=validation_markdown(p, status),
+    """The validation as a table, and for a loaded report its unit summary (narrow), in the Prefect UI."""
+    create_markdown_artifact(markdown=validation_table_markdown(p.file_name, p.report_year, status, p.validation,
+                                                                p.warnings),
                              key=artifact_key("validation", p.report_year, p.file_name),
                              description=f"Validation report of {p.file_name}")
     if status == LOADED:
-        create_table_artifact(table=json_rows(p.tables.frames["unit_summary"]),
+        create_table_artifact(table=unit_summary_rows(p.tables.frames["unit_summary"]),
                               key=artifact_key("unit-summary", p.report_year, p.file_name),
                               description=f"Unit summary {p.report_year} ({p.file_name})")
 
@@ -255,7 +264,7 @@ LOAD_STEPS = LoadSteps(load_duckdb=load_duckdb, load_postgres=load_postgres, log
 
 def _progress_steps() -> LoadSteps:
     """LOAD_STEPS with load and export reported as stages (the log steps keep their task names)."""
-    if not PROGRESS.enabled:
+    if not PROGRESS.active:
         return LOAD_STEPS
     return dataclasses.replace(LOAD_STEPS, load_duckdb=_staged(lambda *a: "load", load_duckdb),
                                load_postgres=_staged(lambda *a: "load postgres", load_postgres),
@@ -269,6 +278,36 @@ def _finish(p: Prepared, targets: Targets) -> IngestOutcome:
     logger = get_run_logger()
     (logger.info if outcome.status == LOADED else logger.warning)(log_line(outcome))
     return outcome
+
+
+@contextlib.contextmanager
+def _stages_in_run_log() -> Iterator[None]:
+    """Within a flow run, every stage line also goes to the run's log, so the Prefect UI shows them."""
+    global PROGRESS
+    saved = PROGRESS
+    PROGRESS = saved.logging_to(get_run_logger().info)
+    try:
+        yield
+    finally:
+        PROGRESS = saved
+
+
+def _write_trend_page(warehouse: Path, html: str | Path | None, outcomes: list[IngestOutcome]) -> None:
+    """After loading: the trend page, named in each outcome, and a link artifact to it; a failure is a warning."""
+    if not html or not any(o.status == LOADED for o in outcomes):
+        return
+    try:
+        with PROGRESS.stage("report"):
+            path = trend_page(str(warehouse), str(html))
+        create_link_artifact(link=Path(path).as_uri(), link_text=f"Trend page ({Path(path).name})",
+                             key="etk-trend-page", description="Every unit's key metrics across the loaded years, "
+                             "the finance, validation and lineage: one self-contained page")
+    except Exception as exc:  # noqa: BLE001 - the reports are loaded; the page is extra
+        for outcome in outcomes:
+            outcome.warnings.append(f"trend page not written: {one_line(exc)}")
+        return
+    for outcome in outcomes:
+        outcome.exports["trend page"] = path
 
 
 def _targets(warehouse: Path, postgres_dsn: str | None, parquet_dir: str | Path | None,
@@ -285,21 +324,25 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
                   parquet_dir: str | Path | None = None, postgres_dsn: str | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
                   data_docs_dir: str | Path | None = None, ocr: str = "auto",
-                  replace: bool = False) -> IngestOutcome:
+                  replace: bool = False, report_html: str | Path | None = None) -> IngestOutcome:
     """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input).
 
     `ocr` (auto|off|force): what happens to image pages (`pipeline.extract.report.extract_report`).
     `replace=True` loads even when the report holds fewer units or figures than the warehouse has
-    for its year (the shrink guard, `pipeline.ingest.shrink`).
+    for its year (the shrink guard, `pipeline.ingest.shrink`). `report_html`: after loading, write the
+    trend page there (`pipeline.present`, needs matplotlib) and link it as an artifact.
     """
-    PROGRESS.done("prefect")
-    wh = resolve_warehouse(warehouse)
-    cache = str(resolve_cache_dir(cache_dir, wh))
-    with PROGRESS.stage("extract"):
-        prepared = prepare(str(pdf_path), _prepare_steps(cache, ocr))
-    with PROGRESS.stage("validate"):
-        prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None, str(wh))
-    return _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace))
+    with _stages_in_run_log():
+        PROGRESS.done("prefect")
+        wh = resolve_warehouse(warehouse)
+        cache = str(resolve_cache_dir(cache_dir, wh))
+        with PROGRESS.stage("extract"):
+            prepared = prepare(str(pdf_path), _prepare_steps(cache, ocr))
+        with PROGRESS.stage("validate"):
+            prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None, str(wh))
+        outcome = _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace))
+        _write_trend_page(wh, report_html, [outcome])
+        return outcome
 
 
 @flow(name="ingest-folder", task_runner=ProcessPoolTaskRunner(max_workers=FOLDER_WORKERS))
@@ -308,7 +351,7 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
                   data_docs_dir: str | Path | None = None, pattern: str = "*.pdf",
                   ocr: str = "auto", replace: bool = False,
-                  validate_in_workers: bool = False) -> list[IngestOutcome]:
+                  validate_in_workers: bool = False, report_html: str | Path | None = None) -> list[IngestOutcome]:
     """Ingest every PDF in `folder`: prepared in parallel, loaded one by one in report-year order.
 
     Validation runs in this process as each report arrives (Great Expectations imported once);
@@ -328,13 +371,17 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
         # validated in this process, while the workers go on extracting, unless the workers did it
         prepared.append(p if validate_in_workers else _validate(p, docs, str(wh)))
     targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace)
-    return [_finish(p, targets) for p in in_load_order(prepared)]
+    with _stages_in_run_log():
+        outcomes = [_finish(p, targets) for p in in_load_order(prepared)]
+        _write_trend_page(wh, report_html, outcomes)
+    return outcomes
 
 
 # --------------------------------------------------------------------------- CLI entry
 
 _QUIET_LOGGERS = ("prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.server",
                   "prefect.client", "prefect.events", "uvicorn", "httpx")
+_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")  # their handler sends to the API: the run's log
 
 
 class _NoTemporaryServerNotice(logging.Filter):
@@ -352,23 +399,29 @@ def quiet_prefect(level: int = logging.CRITICAL + 1) -> Iterator[None]:
     The CLI prints the outcome's summary instead; a failure is in the outcome, not a traceback.
     """
     saved = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
+    propagating = {name: logging.getLogger(name).propagate for name in _RUN_LOGGERS}
     root = logging.getLogger("prefect")
     if not any(isinstance(f, _NoTemporaryServerNotice) for f in root.filters):
         root.addFilter(_NoTemporaryServerNotice())
     try:
         for name in _QUIET_LOGGERS:
             logging.getLogger(name).setLevel(level)
+        for name in _RUN_LOGGERS:  # still to the API (the run's log in the UI), never to the console
+            logging.getLogger(name).setLevel(logging.INFO)
+            logging.getLogger(name).propagate = False
         yield
     finally:
         for name, lvl in saved.items():
             logging.getLogger(name).setLevel(lvl)
+        for name, flag in propagating.items():
+            logging.getLogger(name).propagate = flag
 
 
 def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir: str | Path | None = None,
                postgres_dsn: str | None = None, *, csv_dir: str | Path | None = None,
                cache_dir: str | Path | None = None, data_docs_dir: str | Path | None = None,
                quiet: bool = True, progress: Progress | None = None, ocr: str = "auto",
-               replace: bool = False) -> IngestOutcome:
+               replace: bool = False, report_html: str | Path | None = None) -> IngestOutcome:
     """Run the `ingest_report` flow for the CLI and return its `IngestOutcome`.
 
     Exit-code mapping for the CLI: `outcome.exit_code` (loaded 0, failed_validation 1,
@@ -392,7 +445,7 @@ def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir
             guard_temporary_server()  # a temporary Prefect server is stopped even if this process is killed
             outcome = ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
                                     csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir, ocr=ocr,
-                                    replace=replace)
+                                    replace=replace, report_html=report_html)
             PROGRESS.note(f"flow run finished: {outcome.status}")
             return outcome
         except Exception as exc:  # noqa: BLE001 - e.g. the Prefect API is unreachable

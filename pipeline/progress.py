@@ -8,9 +8,10 @@ so the same code runs quiet under tests, pipes and `-q`.
 from __future__ import annotations
 
 import contextlib
+import copy
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 
@@ -22,6 +23,22 @@ class Progress:
         self.stream = stream
         self.started_at = time.monotonic()
         self._open: dict[str, float] = {}
+        self.log: Callable[[str], None] | None = None  # also hand each line here (a flow run's logger)
+
+    @property
+    def active(self) -> bool:
+        """Whether a line goes anywhere: worth wrapping steps as stages."""
+        return self.enabled or self.log is not None
+
+    def logging_to(self, log: Callable[[str], None]) -> Progress:
+        """This progress (same stages, same clock, same terminal) that also hands each line to `log`.
+
+        Why: the Prefect UI shows a flow run's log; the stage lines belong there too, whether
+        or not a terminal is watching.
+        """
+        twin = copy.copy(self)  # shares the open stages with self: a stage started outside ends inside
+        twin.log = log
+        return twin
 
     def start(self, stage: str, note: str = "") -> None:
         self._open[stage] = time.monotonic()
@@ -53,6 +70,8 @@ class Progress:
         self.done(name)
 
     def _print(self, text: str) -> None:
+        if self.log is not None:
+            self.log(text)
         if self.enabled:
             stream = self.stream or sys.stderr
             print(f"[{time.monotonic() - self.started_at:6.1f} s] {text}", file=stream, flush=True)

@@ -634,3 +634,53 @@ def scanned_copy(src: str | Path, dst: str | Path, dpi: int, pages: list[int] | 
         out.close()
         original.close()
     return dst
+
+
+def trend_report(path: str | Path, year: int, step: int = 0, omit: tuple[tuple[str, str], ...] = (),
+                 result: float = -50_000.00) -> Path:
+    """`small_report`'s two units with figures that move by `step` and still add up, for trends across years.
+
+    `omit` leaves rows out as (unit, label) pairs, as a unit that did not print that figure that year.
+    `result` is the finance summary's result for the year (income is fixed, expenses follow).
+    """
+    adults, children = 36 + 2 * step, 34 + step
+    adult_days, child_days = 2600 + 150 * step, 2400 + 100 * step
+    municipal, other = 990_000.00 + 25_000.00 * step, 10_000.00 + 1_234.56 * step
+    rows = {
+        "ENSIKOTI": (
+            Figure("Asiakkaita yhteensä", str(adults + children), "hlö", bold=True),
+            Figure("Aikuiset", str(adults), "hlö", level=1),
+            Figure("Lapset", str(children), "hlö", level=1),
+            Figure("Hoitovuorokaudet yhteensä", str(adult_days + child_days), "kpl", bold=True),
+            Figure("Aikuisten hoitovuorokaudet", str(adult_days), "kpl", level=1),
+            Figure("Lasten hoitovuorokaudet", str(child_days), "kpl", level=1),
+            Figure("Käyttöaste", f"{70 + 3.25 * step:.2f}".replace(".", ","), "%"),
+            Heading("TOIMINTAYMPÄRISTÖ"),
+            Figure("Henkilökunta", str(10 + step), "hlö", level=1),
+            Heading("RAHOITUS"),
+            Figure("Kunnat ja kuntayhtymät", euro(municipal), "€", level=1),
+            Figure("Muut tuotot", euro(other), "€", level=1),
+            Figure("Tuotot yhteensä", euro(municipal + other), "€", level=1, bold=True),
+        ),
+        "TURVAKOTI": (
+            Figure("Asiakkaita yhteensä", str(100 + 5 * step), "hlö", bold=True),
+            Figure("Aikuiset", str(60 + 3 * step), "hlö", level=1),
+            Figure("Lapset", str(40 + 2 * step), "hlö", level=1),
+            Figure("Käyttöaste", f"{50.25 + 4 * step:.2f}".replace(".", ","), "%"),
+            Heading("TOIMINTAYMPÄRISTÖ"),
+            Figure("Henkilökunta", str(8 - step), "hlö", level=1),
+            Heading("RAHOITUS"),
+            Figure("Valtio", euro(800_000.00 + 10_000.00 * step), "€", level=1),
+            Figure("Muut tuotot", euro(5_000.50), "€", level=1),
+            Figure("Tuotot yhteensä", euro(805_000.50 + 10_000.00 * step), "€", level=1, bold=True),
+        ),
+    }
+    pages = [cover(year)]
+    for unit, figures in rows.items():
+        kept = tuple(r for r in figures if not (isinstance(r, Figure) and (unit, r.label) in omit))
+        pages.append(Page(Statistics(unit, year, rows=kept)))
+    income = 3_000_000.00
+    words = "Tilikauden ylijäämä" if result >= 0 else "Tilikauden alijäämä"
+    pages.append(Page(FinanceSummary(year, (("Kokonaistuotot", euro(income)), ("Kokonaiskulut", euro(result - income)),
+                                            (words, euro(result)), ("Taseen loppusumma", euro(700_000.00))))))
+    return write_report(path, pages)

@@ -25,11 +25,9 @@ from pipeline.ingest.outcome import (
     finish,
     gate,
     in_load_order,
-    json_rows,
     log_line,
     prepare,
     validated,
-    validation_markdown,
 )
 
 PASSED = {"passed": True, "critical_failures": 0, "warnings": 0, "checks_run": 3, "failures": []}
@@ -222,13 +220,3 @@ def test_load_order_is_by_year_and_a_repeated_year_is_flagged():
 def test_artifact_keys_use_the_year_else_a_clean_stem():
     assert artifact_key("validation", 2022, "Report 2022.pdf") == "etk-validation-2022"
     assert artifact_key("unit-summary", None, "Vuosi_Kertomus.PDF") == "etk-unit-summary-vuosi-kertomus"
-
-
-def test_validation_markdown_and_json_rows():
-    text = validation_markdown(_prepared(validation=FAILED), FAILED_VALIDATION)
-    assert text.startswith("# Validation of report-2022.pdf\n")
-    assert "- status: **failed_validation**" in text and "- critical failures: 2" in text
-    assert text.endswith("```text\nall good\n```\n")
-    assert "critical failures: ?" in validation_markdown(_prepared(validation=None), ERROR)
-    rows = json_rows(_prepared().tables.frames["unit_summary"])
-    assert rows == [{"unit": "A", "clients_total": 1.0}, {"unit": "B", "clients_total": None}]

@@ -290,25 +290,9 @@ def log_line(outcome: IngestOutcome) -> str:
     return f"{outcome.file_name}: {outcome.status} (report year {outcome.report_year}){reason}"
 
 
-# --------------------------------------------------------------------------- artifacts' content
+# --------------------------------------------------------------------------- artifacts' keys (content: pipeline.present.artifacts)
 
 def artifact_key(kind: str, year: int | None, file_name: str) -> str:
     """Artifact keys: lowercase letters, digits and dashes only; the year, else the file's stem."""
     stem = "".join(ch if ch.isalnum() else "-" for ch in Path(file_name).stem.lower())
     return f"etk-{kind}-{year if year is not None else stem}".strip("-")
-
-
-def validation_markdown(p: Prepared, status: str) -> str:
-    """The validation report as a markdown artifact: a short header, then the text report verbatim."""
-    v = p.validation or {}
-    head = (f"# Validation of {p.file_name}\n\n"
-            f"- report year: {p.report_year}\n- status: **{status}**\n"
-            f"- critical failures: {v.get('critical_failures', '?')}\n\n")
-    return head + "```text\n" + (p.validation_text or "").strip() + "\n```\n"
-
-
-def json_rows(frame: Any) -> list[dict[str, Any]]:
-    """DataFrame rows with None for NA/NaN (artifact tables are JSON)."""
-    import pandas as pd
-
-    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict(orient="records")]

@@ -100,7 +100,8 @@ def newest_report(folder: str | Path, pattern: str = "*.pdf") -> Path | None:
 def summarize_validation(report: Any) -> dict[str, Any]:
     """A small JSON-able summary of a `pipeline.validate.ValidationReport`.
 
-    {'passed', 'critical_failures', 'warnings', 'checks_run', 'failures': [critical lines first]}
+    {'passed', 'critical_failures', 'warnings', 'checks_run', 'failures': [critical lines first],
+    'failure_rows': [the same as table cells, see `failure_row`]}
     """
     failures = list(getattr(report, "failures", []) or [])
     critical = [f for f in failures if getattr(f, "severity", "critical") == "critical"]
@@ -111,7 +112,22 @@ def summarize_validation(report: Any) -> dict[str, Any]:
         "warnings": len(others),
         "checks_run": getattr(report, "checks_run", None),
         "failures": [_failure_text(f) for f in (critical + others)[:20]],
+        "failure_rows": [failure_row(f) for f in (critical + others)[:MAX_FAILURE_ROWS]],
     }
+
+
+MAX_FAILURE_ROWS = 50  # the validation as a table (Prefect artifact, trend page); the JSON file keeps all
+
+
+def failure_row(failure: Any) -> dict[str, Any]:
+    """One failure as table cells (severity, check, unit, page, label, expected, found), numbers as printed."""
+    from pipeline.validate.report import plain, show
+
+    detail = getattr(failure, "detail", None)
+    return {"severity": getattr(failure, "severity", None), "check": getattr(failure, "check", None),
+            "unit": plain(getattr(failure, "unit", None)), "page": plain(getattr(failure, "page", None)),
+            "label": plain(getattr(failure, "label", None)), "expected": show(getattr(failure, "expected", None)),
+            "found": show(getattr(failure, "found", None)) + (f" ({detail})" if detail else "")}
 
 
 def _failure_text(failure: Any) -> str:
