@@ -141,6 +141,7 @@ class Statistics:
     unit_in_value_cell: bool = False  # ruled: `82 hlö` printed together in the value cell
     title_in_table: bool = False  # ruled: the title is the table's first, full-width row
     font: str = "regular"         # "regular" (Vera) or "italic" (Vera Oblique): what the body is set in
+    rules: str = "lines"          # ruled: "lines" (one segment each) or "curves" (paths of several segments)
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ class _Pen:
     dx: float = 0.0                 # every x is drawn this much further right (side-by-side blocks)
     height: float = PAGE_HEIGHT
     serif: bool = False
+    curves: bool = False            # rules as paths of two segments, which PDF readers see as curves
 
     def text(self, x: float, y: float, text: str, size: float, bold: bool = False, right: bool = False) -> None:
         c = self.canvas
@@ -232,7 +234,14 @@ class _Pen:
         (c.drawRightString if right else c.drawString)(x + self.dx, self.height - y, _with_stand_ins(text))
 
     def line(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        self.canvas.line(x0 + self.dx, self.height - y0, x1 + self.dx, self.height - y1)
+        if not self.curves:
+            self.canvas.line(x0 + self.dx, self.height - y0, x1 + self.dx, self.height - y1)
+            return
+        path = self.canvas.beginPath()
+        path.moveTo(x0 + self.dx, self.height - y0)
+        path.lineTo((x0 + x1) / 2 + self.dx, self.height - (y0 + y1) / 2)
+        path.lineTo(x1 + self.dx, self.height - y1)
+        self.canvas.drawPath(path, stroke=1, fill=0)
 
     def shade(self, x0: float, top: float, x1: float, bottom: float) -> None:
         c = self.canvas
@@ -363,6 +372,7 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
     edges = [col.margin - 6, col.count_right - 90, col.count_right + 4, col.note - 6, col.note_right]
     inner = size * 1.25
     table_top = pen.y - size - 4
+    pen.curves = block.rules == "curves"
 
     def height(lines: int) -> float:
         return 4 + size + (lines - 1) * inner + 0.35 * size + 3
@@ -427,6 +437,7 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
         rule(top, bottom, not isinstance(row, Figure))
         top = bottom
     pen.y = top + block.pitch
+    pen.curves = False
 
 
 def _draw_side_by_side(pen: _Pen, block: SideBySide) -> None:

@@ -136,6 +136,8 @@ ZOO = {
     "ruled-table-title-in-first-row": ([Page(Narrative.filler(5), block(style="ruled", columns=RULED,
                                                                           title_in_table=True))],
                                        {"ENSIKOTI": STANDARD}),
+    "ruled-table-drawn-as-curves": ([Page(block(style="ruled", columns=RULED, rules="curves", shade_sections=False))],
+                                    {"ENSIKOTI": STANDARD}),
     "ruled-table-without-caption": ([Page(block(style="ruled", columns=RULED, caption=()))], {"ENSIKOTI": STANDARD}),
     "side-by-side-landscape": (
         [Page(SideBySide((block("ENSIKOTI", address=""), block("TURVAKOTI", address="")), (0.0, 400.0)),
@@ -304,7 +306,8 @@ def test_a_redesigned_report_scores_full_marks(tmp_path):
 
     from pdf_factory import FinanceSummary
 
-    scorer = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score.py"
+    scorer = next((p / "shared" / "tools" / "score.py" for p in Path(__file__).resolve().parents
+                   if (p / "shared" / "tools" / "score.py").exists()), Path("shared/tools/score.py"))
     if not scorer.exists():
         pytest.skip(f"official scorer not found at {scorer}")
     pesa_rows = (
@@ -355,3 +358,46 @@ def test_a_redesigned_report_scores_full_marks(tmp_path):
     assert score.returncode == 0, score.stdout
     assert "recall 100.0%" in score.stdout and "precision 100.0%" in score.stdout and "finance 1/1" in score.stdout
     assert "municipality lists 1/1" in score.stdout, score.stdout
+
+
+# -- issue 19 part 8: what pdfplumber measures ---------------------------------------------------
+
+def test_an_attached_percent_splits_at_its_glyph_edge(tmp_path):
+    """`93,5%` as one word: the value's right edge is its last glyph's (pdfplumber's box of `5`),
+    not an estimate from the character count, which is about 2 pt off in a proportional font."""
+    import pdfplumber
+
+    from pipeline.extract.layout.lines import group_lines
+    from pipeline.extract.read.pages import open_words
+
+    pdf = write_report(tmp_path / "percent.pdf", [Page(block(rows=(
+        Figure("Käyttöaste", "93,5", "%", attached=True), Figure("Kaikki", "1" + NBSP + "111,5", "€", attached=True),
+    )))])
+    with pdfplumber.open(pdf) as doc:
+        words = doc.pages[0].extract_words(return_chars=True)
+    whole = {w["text"]: w for w in words}
+    with open_words(pdf) as reader:
+        tokens = {w.text: w for line in group_lines(reader.words(1)) for w in line.words}
+    for printed, value in (("93,5%", "93,5"), ("111,5€", "1\u00a0111,5")):
+        glyphs = whole[printed]["chars"]
+        edge = glyphs[len(printed) - 2]["x1"]  # the last digit's glyph
+        estimate = whole[printed]["x0"] + (whole[printed]["x1"] - whole[printed]["x0"]) * (len(printed) - 1) / len(printed)
+        assert tokens[value].x1 == pytest.approx(edge, abs=1e-6)
+        assert abs(edge - estimate) > 0.5  # the estimate would have been measurably off
+        assert tokens[printed[-1]].x0 == pytest.approx(edge, abs=1e-6)
+
+
+def test_rules_drawn_as_curves_are_searched(tmp_path):
+    """Rules drawn as paths of several segments are curves to pdfminer, not lines or rects: the table
+    finder still gets them (`page.edges`), so the table is read cell by cell."""
+    import pdfplumber
+
+    from pipeline.extract.read.pages import open_words
+
+    pdf = write_report(tmp_path / "curves.pdf", [Page(block(style="ruled", columns=RULED, rules="curves", shade_sections=False))])
+    with pdfplumber.open(pdf) as doc:
+        page = doc.pages[0]
+        assert page.curves and not page.lines and not page.rects  # no line or box objects at all
+    with open_words(pdf) as reader:
+        found = reader.ruled_tables(1)
+    assert len(found) == 1 and len(found[0]) == 1 + len(standard_rows())

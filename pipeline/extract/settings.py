@@ -17,6 +17,7 @@ _BODY = 10.5  # the body size the point-valued defaults were measured at
 class LayoutSettings:
     """Tolerances as fractions of the font size (`*_gap` of the neighbouring word's size)."""
 
+    word_gap: float = 3.0 / _BODY       # glyphs further apart than this start a new word (pdfplumber's 3 pt)
     line_tolerance: float = 0.4          # a word joins a line when its middle is this close to the line's
     number_gap: float = 0.6              # words this close form one number (`1 028 323,76`)
     align: float = 2.0 / _BODY           # edges this close line up (columns, notes)
