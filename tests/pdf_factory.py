@@ -497,8 +497,14 @@ _DRAW = {Statistics: _draw_statistics, Narrative: _draw_narrative, FinanceSummar
          _Cover: _draw_cover, SideBySide: _draw_side_by_side}
 
 
-def write_report(path: str | Path, pages: list, encrypt: str | None = None) -> Path:
-    """Write the pages as a PDF at `path`; `encrypt` sets a user password."""
+def write_report(path: str | Path, pages: list, encrypt: str | None = None, header: str = "",
+                 footer: str = "") -> Path:
+    """Write the pages as a PDF at `path`; `encrypt` sets a user password.
+
+    `header` and `footer` are running lines on every page with a text layer: the header at the top
+    margin, written first; the footer at the bottom margin with the page number at its right end,
+    written last (`Yhdistys ry | Toimintakertomus 2024      7`).
+    """
     _register_fonts()
     path = Path(path)
     buffer = io.BytesIO()
@@ -513,10 +519,15 @@ def write_report(path: str | Path, pages: list, encrypt: str | None = None) -> P
             size = (PAGE_HEIGHT, PAGE_WIDTH) if page.landscape else (PAGE_WIDTH, PAGE_HEIGHT)
             c.setPageSize(size)
             pen = _Pen(c, page.top, height=size[1])
+            if header:
+                pen.text(60, 24, header, 8.5)
             pen.text(size[0] - 62, 34.5 + 8, str(number), 10.0, right=True)
             for block in page.blocks:
                 _DRAW[type(block)](pen, block)
             pen.flush()  # detached labels: drawn after everything else on the page
+            if footer:
+                pen.text(60, size[1] - 28, footer, 8.5)
+                pen.text(size[0] - 62, size[1] - 28, str(number), 8.5, right=True)
         c.showPage()
     c.save()
     data = buffer.getvalue()

@@ -401,3 +401,51 @@ def test_rules_drawn_as_curves_are_searched(tmp_path):
     with open_words(pdf) as reader:
         found = reader.ruled_tables(1)
     assert len(found) == 1 and len(found[0]) == 1 + len(standard_rows())
+
+
+# -- issue 19 part 4: page furniture by repetition -----------------------------------------------
+
+HEADER = "Esimerkin ensi- ja turvakoti ry  Toimintakertomus 2023"
+FOOTER = "Esimerkin ensi- ja turvakoti ry | Toimintakertomus 2023"
+
+
+def test_a_running_header_and_footer_are_page_furniture(tmp_path):
+    """A header and a footer with the year and the page number on every page, inside the blocks'
+    regions: figures come back as drawn, and no number of theirs is unclaimed or read as a figure."""
+    pages = [cover(2023), Page(Narrative.filler(30, heading="1. Toiminta")),
+             Page(block("ENSIKOTI")),
+             Page(Narrative.filler(20, heading="2. Turvakoti"), block("TURVAKOTI", style="ruled", columns=RULED)),
+             Page(SideBySide((block("PERHEPESÄ", address=""), block("KRIISIKESKUS", address="")), (0.0, 400.0)),
+                  landscape=True),
+             Page(Narrative.filler(35, heading="3. Talous"))]
+    plain = write_report(tmp_path / "plain.pdf", pages)
+    running = write_report(tmp_path / "running.pdf", pages, header=HEADER, footer=FOOTER)
+    before, after = extract_report(plain), extract_report(running)
+    assert after.units == ["ENSIKOTI", "TURVAKOTI", "PERHEPESÄ", "KRIISIKESKUS"]
+    for unit in after.units:
+        assert rows(after.figures, unit) == STANDARD, unit
+    assert after.figures.drop(columns=["top"]).equals(before.figures.drop(columns=["top"]))
+    assert [i.line() for i in after.issues if i.kind != "no_finance_summary"] == []
+    assert after.report_year == 2023
+
+
+def test_furniture_is_found_by_repetition_not_by_wording():
+    """Running lines: repeated at a page's edge on most pages, numbers constant (the year) or following
+    the page (the page number). A row repeated on the statistics pages, or a number that varies
+    otherwise, is no furniture; nor is a line only on titled pages."""
+    from pipeline.extract.layout.furniture import find_furniture
+
+    def page(n: int, body: str, foot: str) -> str:
+        own = "abcdefghij"[n]  # the body differs from page to page
+        return f"Yhdistys ry\nalkua {own}\nlisää {own}\n{body}\nlisää {own}\nja vielä {own}\n{foot}"
+
+    pages = [(n, page(n, "Lapset 40 hlö", f"Vuosikertomus 2024 | sivu {n + 2}"), n % 2 == 0) for n in range(1, 9)]
+    keys = find_furniture(pages).keys
+    assert ("Vuosikertomus", "#", "|", "sivu", "#") in keys and ("Yhdistys", "ry") in keys
+    assert all("Lapset" not in key for key in keys)  # in the middle of the page, not at an edge
+    varying = [(n, page(n, "x", f"Asiakkaita {n * 7 % 5} hlö"), False) for n in range(1, 9)]
+    assert all("Asiakkaita" not in key for key in find_furniture(varying).keys)
+    titled_only = [(n, page(n, "x", "Asiakaskuntia 3 kpl"), True) for n in range(1, 9)]
+    assert find_furniture(titled_only).keys == ()
+    stripped = find_furniture(pages).strip_text(pages[0][1])
+    assert stripped.split("\n") == ["alkua b", "lisää b", "Lapset 40 hlö", "lisää b", "ja vielä b"]
