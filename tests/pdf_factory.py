@@ -113,6 +113,7 @@ class MunicipalityList:
 
     lines: tuple[str, ...]
     level: int = 0
+    in_cells: bool = False  # ruled: the prefix in the label cell, the names' lines in the note cell
 
 
 Row = Union[Figure, Heading, MunicipalityList]
@@ -404,6 +405,14 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
             pen.text(x, top + 4 + size, row.text, size, bold=True)
             if row.remark:
                 pen.text(x + width(row.text, size, True, serif) + 8, top + 4 + size, row.remark, size)
+        elif isinstance(row, MunicipalityList) and row.in_cells:
+            prefix, _, first = row.lines[0].partition(" ")
+            bottom = top + height(len(row.lines))
+            pen.text(x, top + 4 + size, prefix, size)
+            for k, line in enumerate((first, *row.lines[1:])):
+                pen.text(col.note, top + 4 + size + k * inner, line, size)
+                if col.note + width(line, size, False, serif) > col.note_right - 2:
+                    raise ValueError(f"list line {line!r} does not fit its cell")
         elif isinstance(row, MunicipalityList):
             bottom = top + height(len(row.lines))
             for k, line in enumerate(row.lines):
@@ -434,7 +443,7 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
                     pen.text(col.note, top + 4 + size + k * inner, note, size)
                     if col.note + width(note, size, False, serif) > col.note_right - 2:
                         raise ValueError(f"note {note!r} does not fit its cell")
-        rule(top, bottom, not isinstance(row, Figure))
+        rule(top, bottom, not isinstance(row, Figure) and not getattr(row, "in_cells", False))
         top = bottom
     pen.y = top + block.pitch
     pen.curves = False

@@ -297,7 +297,9 @@ def _truth_units(units: list[tuple[str, int, list[tuple], list[str]]]) -> list[d
 def test_a_redesigned_report_scores_full_marks(tmp_path):
     """The issue's redesign: an older `VUOSIKERTOMUS` cover, two ruled tables side by side on a
     landscape page with narrow no-break spaces, a ruled table with top-aligned wrapped labels, a new
-    unit and units of measure, a municipality list, a table continued overleaf, a finance summary."""
+    unit and units of measure, municipality lists in full-width rows (wrapped, over two rows, on the
+    landscape page), a table continued overleaf, a finance summary, and a running footer with the
+    year and the page number on every page."""
     import json
     import os
     import subprocess
@@ -330,19 +332,26 @@ def test_a_redesigned_report_scores_full_marks(tmp_path):
     ]
     narrow = dict(address="", style="ruled", columns=RULED_NARROW, size=9.0, pitch=15.0,
                   caption=("Tunnusluku", "Määrä", "Yks.", "Lisätieto"))
+    ensikoti_list = (MunicipalityList(("Kunnat: Lahti, Hollola, Hei-", "nola, Asikkala")),
+                     MunicipalityList(("Orimattila ja Kärkölä",)))
+    turvakoti_list = (MunicipalityList(("Kunnat: Lahti, Iitti ja Päijät-Häme",)),)
     pages = [
         cover(2023, title="VUOSIKERTOMUS"),
         Page(Narrative.filler(30, heading="1. Yhdistyksen toiminta")),
-        Page(SideBySide((block("ENSIKOTI", **narrow), block("TURVAKOTI", **narrow)), (0.0, 410.0)), landscape=True),
+        Page(SideBySide((block("ENSIKOTI", rows=_with_list(standard_rows(), ensikoti_list), **narrow),
+                         block("TURVAKOTI", rows=_with_list(standard_rows(), turvakoti_list), **narrow)),
+                        (0.0, 410.0)), landscape=True),
         Page(Narrative.filler(4, heading="4. Perhepesä"),
              block("PERHEPESÄ", rows=pesa_rows[:4], style="ruled", columns=RULED, valign="top")),
         Page(block("PERHEPESÄ", rows=pesa_rows[4:], style="ruled", columns=RULED, show_title=False,
                    marker="(jatkuu)")),
         Page(Narrative.filler(6), FinanceSummary(2023, (("Kokonaistuotot", "3" + NNBSP + "264" + NNBSP + "487,31"),))),
     ]
-    pdf = write_report(tmp_path / "vuosikertomus-2023.pdf", pages)
+    pdf = write_report(tmp_path / "vuosikertomus-2023.pdf", pages, footer=FOOTER)
+    ensikoti_towns = ["Lahti", "Hollola", "Heinola", "Asikkala", "Orimattila", "Kärkölä"]
     truth = {"report": {"year": 2023},
-             "units": _truth_units([("ENSIKOTI", 3, STANDARD, []), ("TURVAKOTI", 3, STANDARD, []),
+             "units": _truth_units([("ENSIKOTI", 3, STANDARD, ensikoti_towns),
+                                    ("TURVAKOTI", 3, STANDARD, ["Lahti", "Iitti", "Päijät-Häme"]),
                                     ("PERHEPESÄ", 4, pesa_want, ["Lahti", "Hollola", "Kärkölä"])]),
              "finance_summary": {"rows": [{"label": "Kokonaistuotot", "value": 3264487.31}]}}
     truth_file = tmp_path / "truth.json"
@@ -357,7 +366,7 @@ def test_a_redesigned_report_scores_full_marks(tmp_path):
                            capture_output=True, text=True, timeout=120)
     assert score.returncode == 0, score.stdout
     assert "recall 100.0%" in score.stdout and "precision 100.0%" in score.stdout and "finance 1/1" in score.stdout
-    assert "municipality lists 1/1" in score.stdout, score.stdout
+    assert "municipality lists 3/3" in score.stdout, score.stdout
 
 
 # -- issue 19 part 8: what pdfplumber measures ---------------------------------------------------
@@ -449,3 +458,58 @@ def test_furniture_is_found_by_repetition_not_by_wording():
     assert find_furniture(titled_only).keys == ()
     stripped = find_furniture(pages).strip_text(pages[0][1])
     assert stripped.split("\n") == ["alkua b", "lisää b", "Lapset 40 hlö", "lisää b", "ja vielä b"]
+
+
+# -- issue 19 part 5: municipality lists wherever a table prints them ----------------------------
+
+TOWNS = ["Lahti", "Hollola", "Kristiinankaupunki", "Päijät-Häme", "Heinola", "Orimattila", "Asikkala", "Kärkölä"]
+LISTS = {
+    "full-width": (MunicipalityList(("Kunnat: Lahti, Hollola, Kristiinankaupunki, Päijät-Häme, Heinola, Orimattila,",
+                                     "Asikkala ja Kärkölä")),),
+    "full-width-wrapped": (MunicipalityList(("Kunnat: Lahti, Hollola, Kristiinan-", "kaupunki, Päijät-",
+                                             "Häme, Heinola, Orimattila", "Asikkala ja Kärkölä")),),
+    "over-two-rows": (MunicipalityList(("Kunnat: Lahti, Hollola, Kristiinankaupunki, Päijät-Häme,",)),
+                      MunicipalityList(("Heinola, Orimattila, Asikkala ja Kärkölä",))),
+    "label-and-note-cells": (MunicipalityList(("Kunnat: Lahti, Hollola,", "Kristiinankaupunki,", "Päijät-Häme, Heinola,",
+                                               "Orimattila, Asikkala", "ja Kärkölä"), in_cells=True),),
+}
+
+
+def _with_list(rows_: tuple, towns: tuple) -> tuple:
+    """The standard rows with a list after `Käyttöaste` (before the first section)."""
+    return rows_[:5] + towns + rows_[5:]
+
+
+@pytest.mark.parametrize("shape", LISTS)
+def test_a_ruled_list_is_read_whatever_its_rows(tmp_path, shape):
+    """`Kunnat:` in a full-width row, wrapped over lines (hyphen and a break without comma), over two
+    rows, or with the names in another cell: every name, and the figures around it unchanged."""
+    pdf = write_report(tmp_path / f"{shape}.pdf", [cover(2023), Page(block(style="ruled", columns=RULED,
+                                                                          rows=_with_list(standard_rows(), LISTS[shape])))])
+    ex = extract_report(pdf)
+    assert rows(ex.figures, "ENSIKOTI") == STANDARD
+    assert list(ex.municipalities["municipality"]) == TOWNS
+    assert [i.line() for i in ex.issues if i.kind != "no_finance_summary"] == []
+
+
+@pytest.mark.parametrize("style", ["ruled", "ruled-over-rows", "columns"])
+def test_lists_on_a_landscape_page_with_two_units(tmp_path, style):
+    """Two units side by side, each with its own list (wrapped, hyphenated, or over two rows of its
+    table beside the other table's figures): each unit gets its own names."""
+    narrow = dict(address="", style="ruled", columns=RULED_NARROW, size=9.0, pitch=15.0) if style != "columns" \
+        else dict(address="")
+    left = (MunicipalityList(("Kunnat: Lahti, Hol-", "lola,", "Heinola ja Kärkölä")),)
+    right = (MunicipalityList(("Kunnat: Asikkala, Orimattila ja", "Päijät-Häme")),)
+    if style == "ruled-over-rows":
+        left = (MunicipalityList(("Kunnat: Lahti, Hollola,",)), MunicipalityList(("Heinola ja Kärkölä",)))
+        right = (MunicipalityList(("Kunnat: Asikkala,",)), MunicipalityList(("Orimattila ja Päijät-Häme",)))
+    pdf = write_report(tmp_path / f"landscape-{style}.pdf", [cover(2023), Page(SideBySide((
+        block("ENSIKOTI", rows=_with_list(standard_rows(), left), **narrow),
+        block("TURVAKOTI", rows=_with_list(standard_rows(), right), **narrow)), (0.0, 410.0)), landscape=True)])
+    ex = extract_report(pdf)
+    towns = ex.municipalities
+    assert list(towns[towns["unit"] == "ENSIKOTI"]["municipality"]) == ["Lahti", "Hollola", "Heinola", "Kärkölä"]
+    assert list(towns[towns["unit"] == "TURVAKOTI"]["municipality"]) == ["Asikkala", "Orimattila", "Päijät-Häme"]
+    for unit in ("ENSIKOTI", "TURVAKOTI"):
+        assert rows(ex.figures, unit) == STANDARD, unit
+    assert [i.line() for i in ex.issues if i.kind != "no_finance_summary"] == []
