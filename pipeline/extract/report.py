@@ -14,7 +14,7 @@ from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
 from pipeline.extract.blocks.claims import unclaimed_numbers
 from pipeline.extract.blocks.continued import looks_like_untitled_figures, may_continue
 from pipeline.extract.finance.summary import FinanceRow, has_finance_title, parse_finance_summary
-from pipeline.extract.layout.furniture import FurniturePlaces, find_furniture
+from pipeline.extract.layout.furniture import Furniture, FurniturePlaces, find_furniture
 from pipeline.extract.layout.lines import group_lines
 from pipeline.extract.read.pages import PageProblem, PageScan, open_words, scan_pages
 from pipeline.extract.blocks.ruled import RuledTable
@@ -197,7 +197,7 @@ def _page_list(pages: list[int], shown: int = 10) -> str:
     return ", ".join(map(str, pages[:shown])) + more
 
 
-def _furniture(scans: list[PageScan]):
+def _furniture(scans: list[PageScan]) -> Furniture:
     """The report's running lines (`layout/furniture.py`), from every page's plain text."""
     vocab = vocabulary()
     return find_furniture([(scan.number, scan.text, vocab.mentions_statistics_title(scan.text)
