@@ -72,11 +72,13 @@ def extract_report(path: str | Path, ocr: str = "auto") -> Extraction:
 
 def _extract_report(path: Path, ocr: str) -> Extraction:
     printed = scan_pages(path)
-    furniture = _furniture(printed)
-    # the cheap prefilters see each page without its running header and footer
-    scans = [replace(scan, text=furniture.strip_text(scan.text)) for scan in printed] if furniture else printed
+    wanted = _pages_to_read(printed)
+    furniture = _furniture(printed, set(wanted))
+    scans = printed
+    if furniture:  # the cheap prefilters see each page without its running header and footer
+        scans = [replace(scan, text=furniture.strip_text(scan.text)) for scan in printed]
+        wanted = _pages_to_read(scans)
     places = FurniturePlaces(furniture)
-    wanted = _pages_to_read(scans)
     image_pages = [scan.number for scan in scans if scan.is_image_page and scan.number not in wanted]
     ocr_words, issues = _read_image_pages(path, image_pages, ocr)
     issues.extend(ExtractionIssue(scan.number, "untitled_figures", WARNING,
@@ -197,11 +199,10 @@ def _page_list(pages: list[int], shown: int = 10) -> str:
     return ", ".join(map(str, pages[:shown])) + more
 
 
-def _furniture(scans: list[PageScan]) -> Furniture:
-    """The report's running lines (`layout/furniture.py`), from every page's plain text."""
-    vocab = vocabulary()
-    return find_furniture([(scan.number, scan.text, vocab.mentions_statistics_title(scan.text)
-                            or bool(vocab.finance_title.search(scan.text))) for scan in scans if scan.has_text_layer])
+def _furniture(scans: list[PageScan], wanted: set[int]) -> Furniture:
+    """The report's running lines (`layout/furniture.py`), from every page's plain text; the `wanted`
+    pages (titles, blocks continued) are where figures may stand."""
+    return find_furniture([(scan.number, scan.text, scan.number in wanted) for scan in scans if scan.has_text_layer])
 
 
 def _pages_to_read(scans: list[PageScan]) -> list[int]:

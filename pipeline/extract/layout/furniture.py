@@ -6,8 +6,8 @@ It is found from every page's plain text, which is read anyway (`read/pages.scan
 no layout work: the first and last few lines of each page's text (where a PDF writes its running lines,
 before or after the body) are compared with their numbers masked, and a masked number must be constant
 (the year) or follow the page count (the page number), so a statistics row repeated on a few pages
-never qualifies. It must also appear on some page without a statistics or finance title, where a
-running line stands but figures do not. On the pages opened with pdfplumber, a furniture line must
+never qualifies. It must also appear on most of the pages that hold no figures (no statistics or
+finance title, no block continued), where a running line stands but a figure row does not. On the pages opened with pdfplumber, a furniture line must
 stand where its first laid-out occurrence stood (from the top or from the bottom of the page); one
 that does not is kept as content, so its numbers are still accounted for.
 Tolerances are in `LayoutSettings` (`furniture_*`). Nothing here knows a wording or a coordinate.
@@ -86,8 +86,9 @@ def _remove_keys(tokens: list[str], keys: Iterable[tuple[str, ...]]) -> tuple[li
 
 
 def find_furniture(pages: list[tuple[int, str, bool]], settings: LayoutSettings = DEFAULT_SETTINGS) -> Furniture:
-    """Running lines of a report from `(page number, plain text, page has a statistics or finance title)`
-    of its pages with a text layer."""
+    """Running lines of a report from `(page number, plain text, page may hold figures)` of its pages with
+    a text layer (a page may hold figures when it has a statistics or finance title or may continue a
+    block: `report._pages_to_read`)."""
     if len(pages) < settings.furniture_min_pages:
         return Furniture()
     seen_on: dict[tuple[str, ...], list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
@@ -102,8 +103,11 @@ def find_furniture(pages: list[tuple[int, str, bool]], settings: LayoutSettings 
             seen_on[key].append((number, numbers))
             untitled[key] += not titled
     least = max(settings.furniture_min_pages, settings.furniture_share * len(pages))
+    # most of the pages without figures show it too: a row repeated on statistics pages never does
+    least_untitled = max(1, settings.furniture_share * sum(1 for _, _, titled in pages if not titled))
     keys = [key for key, seen in seen_on.items()
-            if len(seen) >= least and untitled[key] and _numbers_run(seen, settings.furniture_numbers_share)]
+            if len(seen) >= least and untitled[key] >= least_untitled
+            and _numbers_run(seen, settings.furniture_numbers_share)]
     return Furniture(tuple(sorted(keys, key=len, reverse=True)), settings.furniture_edge_lines)
 
 
