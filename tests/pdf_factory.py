@@ -113,6 +113,7 @@ class MunicipalityList:
 
     lines: tuple[str, ...]
     level: int = 0
+    in_cells: bool = False  # ruled: the prefix in the label cell, the names' lines in the note cell
 
 
 Row = Union[Figure, Heading, MunicipalityList]
@@ -141,6 +142,7 @@ class Statistics:
     unit_in_value_cell: bool = False  # ruled: `82 hlö` printed together in the value cell
     title_in_table: bool = False  # ruled: the title is the table's first, full-width row
     font: str = "regular"         # "regular" (Vera) or "italic" (Vera Oblique): what the body is set in
+    rules: str = "lines"          # ruled: "lines" (one segment each) or "curves" (paths of several segments)
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,7 @@ class _Pen:
     dx: float = 0.0                 # every x is drawn this much further right (side-by-side blocks)
     height: float = PAGE_HEIGHT
     serif: bool = False
+    curves: bool = False            # rules as paths of two segments, which PDF readers see as curves
 
     def text(self, x: float, y: float, text: str, size: float, bold: bool = False, right: bool = False) -> None:
         c = self.canvas
@@ -232,7 +235,14 @@ class _Pen:
         (c.drawRightString if right else c.drawString)(x + self.dx, self.height - y, _with_stand_ins(text))
 
     def line(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        self.canvas.line(x0 + self.dx, self.height - y0, x1 + self.dx, self.height - y1)
+        if not self.curves:
+            self.canvas.line(x0 + self.dx, self.height - y0, x1 + self.dx, self.height - y1)
+            return
+        path = self.canvas.beginPath()
+        path.moveTo(x0 + self.dx, self.height - y0)
+        path.lineTo((x0 + x1) / 2 + self.dx, self.height - (y0 + y1) / 2)
+        path.lineTo(x1 + self.dx, self.height - y1)
+        self.canvas.drawPath(path, stroke=1, fill=0)
 
     def shade(self, x0: float, top: float, x1: float, bottom: float) -> None:
         c = self.canvas
@@ -363,6 +373,7 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
     edges = [col.margin - 6, col.count_right - 90, col.count_right + 4, col.note - 6, col.note_right]
     inner = size * 1.25
     table_top = pen.y - size - 4
+    pen.curves = block.rules == "curves"
 
     def height(lines: int) -> float:
         return 4 + size + (lines - 1) * inner + 0.35 * size + 3
@@ -394,6 +405,14 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
             pen.text(x, top + 4 + size, row.text, size, bold=True)
             if row.remark:
                 pen.text(x + width(row.text, size, True, serif) + 8, top + 4 + size, row.remark, size)
+        elif isinstance(row, MunicipalityList) and row.in_cells:
+            prefix, _, first = row.lines[0].partition(" ")
+            bottom = top + height(len(row.lines))
+            pen.text(x, top + 4 + size, prefix, size)
+            for k, line in enumerate((first, *row.lines[1:])):
+                pen.text(col.note, top + 4 + size + k * inner, line, size)
+                if col.note + width(line, size, False, serif) > col.note_right - 2:
+                    raise ValueError(f"list line {line!r} does not fit its cell")
         elif isinstance(row, MunicipalityList):
             bottom = top + height(len(row.lines))
             for k, line in enumerate(row.lines):
@@ -424,9 +443,10 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
                     pen.text(col.note, top + 4 + size + k * inner, note, size)
                     if col.note + width(note, size, False, serif) > col.note_right - 2:
                         raise ValueError(f"note {note!r} does not fit its cell")
-        rule(top, bottom, not isinstance(row, Figure))
+        rule(top, bottom, not isinstance(row, Figure) and not getattr(row, "in_cells", False))
         top = bottom
     pen.y = top + block.pitch
+    pen.curves = False
 
 
 def _draw_side_by_side(pen: _Pen, block: SideBySide) -> None:
@@ -486,8 +506,14 @@ _DRAW = {Statistics: _draw_statistics, Narrative: _draw_narrative, FinanceSummar
          _Cover: _draw_cover, SideBySide: _draw_side_by_side}
 
 
-def write_report(path: str | Path, pages: list, encrypt: str | None = None) -> Path:
-    """Write the pages as a PDF at `path`; `encrypt` sets a user password."""
+def write_report(path: str | Path, pages: list, encrypt: str | None = None, header: str = "",
+                 footer: str = "") -> Path:
+    """Write the pages as a PDF at `path`; `encrypt` sets a user password.
+
+    `header` and `footer` are running lines on every page with a text layer: the header at the top
+    margin, written first; the footer at the bottom margin with the page number at its right end,
+    written last (`Yhdistys ry | Toimintakertomus 2024      7`).
+    """
     _register_fonts()
     path = Path(path)
     buffer = io.BytesIO()
@@ -502,10 +528,15 @@ def write_report(path: str | Path, pages: list, encrypt: str | None = None) -> P
             size = (PAGE_HEIGHT, PAGE_WIDTH) if page.landscape else (PAGE_WIDTH, PAGE_HEIGHT)
             c.setPageSize(size)
             pen = _Pen(c, page.top, height=size[1])
+            if header:
+                pen.text(60, 24, header, 8.5)
             pen.text(size[0] - 62, 34.5 + 8, str(number), 10.0, right=True)
             for block in page.blocks:
                 _DRAW[type(block)](pen, block)
             pen.flush()  # detached labels: drawn after everything else on the page
+            if footer:
+                pen.text(60, size[1] - 28, footer, 8.5)
+                pen.text(size[0] - 62, size[1] - 28, str(number), 8.5, right=True)
         c.showPage()
     c.save()
     data = buffer.getvalue()

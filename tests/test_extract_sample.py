@@ -17,7 +17,9 @@ from pipeline.extract.output.files import write_csvs
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fixtures" / "toimintakertomus-2022.pdf"
 TRUTH_FILE = REPO / "fixtures" / "toimintakertomus-2022.truth.json"
-SCORER = REPO.parent / "shared" / "tools" / "score.py"
+# /work/shared in a checkout at /work/main, also found from a worktree deeper down (/work/wt/NAME)
+SCORER = next((p / "shared" / "tools" / "score.py" for p in REPO.parents
+               if (p / "shared" / "tools" / "score.py").exists()), REPO.parent / "shared" / "tools" / "score.py")
 
 
 @pytest.fixture(scope="module")

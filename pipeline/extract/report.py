@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +14,7 @@ from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
 from pipeline.extract.blocks.claims import unclaimed_numbers
 from pipeline.extract.blocks.continued import looks_like_untitled_figures, may_continue
 from pipeline.extract.finance.summary import FinanceRow, has_finance_title, parse_finance_summary
+from pipeline.extract.layout.furniture import Furniture, FurniturePlaces, find_furniture
 from pipeline.extract.layout.lines import group_lines
 from pipeline.extract.read.pages import PageProblem, PageScan, open_words, scan_pages
 from pipeline.extract.blocks.ruled import RuledTable
@@ -70,8 +71,14 @@ def extract_report(path: str | Path, ocr: str = "auto") -> Extraction:
 
 
 def _extract_report(path: Path, ocr: str) -> Extraction:
-    scans = scan_pages(path)
-    wanted = _pages_to_read(scans)
+    printed = scan_pages(path)
+    wanted = _pages_to_read(printed)
+    furniture = _furniture(printed, set(wanted))
+    scans = printed
+    if furniture:  # the cheap prefilters see each page without its running header and footer
+        scans = [replace(scan, text=furniture.strip_text(scan.text)) for scan in printed]
+        wanted = _pages_to_read(scans)
+    places = FurniturePlaces(furniture)
     image_pages = [scan.number for scan in scans if scan.is_image_page and scan.number not in wanted]
     ocr_words, issues = _read_image_pages(path, image_pages, ocr)
     issues.extend(ExtractionIssue(scan.number, "untitled_figures", WARNING,
@@ -99,7 +106,7 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
                     issues.append(_page_issue(number, problem.kind, f"skipped: {problem.reason}",
                                               scans[number - 1].text))
                     continue
-            lines = group_lines(words)
+            lines = places.strip(group_lines(words), reader.page_heights.get(number))
             finance_page = has_finance_title(lines)
             # a block may run onto this page, but never onto the finance summary's page
             previous = units[-1] if units and units[-1].page == number - 1 and not finance_page else None
@@ -132,7 +139,7 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
         issues.append(ExtractionIssue(None, "no_finance_summary", WARNING,
                                       "no finance summary (YHTEENVETO TALOUSLUVUISTA) found"))
 
-    year = _report_year(scans, units)
+    year = _report_year(printed, units)  # a running `Toimintakertomus 2024` says the year too
     return Extraction(
         source=path,
         report_year=year,
@@ -190,6 +197,12 @@ def _titles_not_laid_out(text: str, found: list[UnitPage], number: int) -> list[
 def _page_list(pages: list[int], shown: int = 10) -> str:
     more = f" and {len(pages) - shown} more" if len(pages) > shown else ""
     return ", ".join(map(str, pages[:shown])) + more
+
+
+def _furniture(scans: list[PageScan], wanted: set[int]) -> Furniture:
+    """The report's running lines (`layout/furniture.py`), from every page's plain text; the `wanted`
+    pages (titles, blocks continued) are where figures may stand."""
+    return find_furniture([(scan.number, scan.text, scan.number in wanted) for scan in scans if scan.has_text_layer])
 
 
 def _pages_to_read(scans: list[PageScan]) -> list[int]:

@@ -17,6 +17,7 @@ _BODY = 10.5  # the body size the point-valued defaults were measured at
 class LayoutSettings:
     """Tolerances as fractions of the font size (`*_gap` of the neighbouring word's size)."""
 
+    word_gap: float = 3.0 / _BODY       # glyphs further apart than this start a new word (pdfplumber's 3 pt)
     line_tolerance: float = 0.4          # a word joins a line when its middle is this close to the line's
     number_gap: float = 0.6              # words this close form one number (`1 028 323,76`)
     align: float = 2.0 / _BODY           # edges this close line up (columns, notes)
@@ -33,6 +34,11 @@ class LayoutSettings:
     cell_padding: float = 1.0 / _BODY    # a ruled table cell's text may start this far inside its rule
     continuation_value_lines: float = 0.3  # share of a page's text lines that must read `label n uom`
     continuation_short_lines: float = 0.6  # ... or share of short lines (a table's cells, not prose)
+    furniture_share: float = 0.5         # a line on at least this share of the text pages is a running line
+    furniture_min_pages: int = 3         # ... and on at least this many pages
+    furniture_numbers_share: float = 0.8  # its numbers are constant or the page number on this share of them
+    furniture_edge_lines: int = 3        # ... among the first or last this many lines of a page's text
+    furniture_place: float = 2.0         # font sizes it may stand off its first occurrence (from top or bottom)
 
     def at(self, size: float) -> "Tolerances":
         """The tolerances in points for text of `size` pt."""

@@ -5,11 +5,15 @@ space, whichever line the value is on. Each column gets a role from what its cel
 its caption: the value column holds numbers, the unit column short words right of it, the label
 column the text left of it, anything else right of the values is the note. Rows before the first
 value whose cells are all text are captions. A row with one cell across the table is a section
-heading (or a `Kunnat:` list). Indentation inside the label cell gives parents.
+heading. A `Kunnat:` list may fill a full-width row, wrap over its lines, go on in the next row, or
+stand with its prefix in the label cell and its names in another; its line breaks are kept for
+`join_wrapped` (a hyphenated name is rejoined, a break between names stands for a comma).
+Indentation inside the label cell gives parents.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipeline.extract.layout.lines import Line, group_lines
@@ -17,6 +21,7 @@ from pipeline.extract.lists.municipalities import join_wrapped, parse_names, str
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.read.pages import Word
 from pipeline.extract.settings import LayoutSettings, Tolerances
+from pipeline.extract.vocabulary import vocabulary
 
 Box = tuple[float, float, float, float]
 
@@ -82,19 +87,23 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
     parents = list(parents or [])
     seen_value = False
     list_lines: list[str] = []
+    in_list = False  # the row above was (part of) a municipality list
     for row in grid:
         cells = [c for c in row if c is not None]
         out.lines.extend(line for c in cells for line in c.lines)
         if not any(c.lines for c in cells):
             continue
+        if not any(j < len(row) and _value(row[j]) is not None for j in value_cols):
+            texts = _row_lines(cells)
+            names = strip_list_prefix(texts[0])
+            if names is not None or (in_list and _continues_list(list_lines[-1], texts)):
+                list_lines.extend([names, *texts[1:]] if names is not None else texts)
+                out.claimed_text.extend(texts)
+                in_list = True
+                continue
+        in_list = False
         if len(cells) == 1 or len(row) <= max(value_cols) or any(row[j] is None for j in value_cols):
-            text = cells[0].text if len(cells) == 1 else " ".join(c.text for c in cells if c.lines)
-            names = strip_list_prefix(text)
-            if names is not None:
-                list_lines.append(names)
-                out.claimed_text.append(text)
-            else:
-                section, parents = text, []
+            section, parents = " ".join(c.text for c in cells if c.lines), []
             continue
         column = next((j for j in value_cols if _value(row[j]) is not None), value_cols[0])
         value = _value(row[column])
@@ -125,6 +134,26 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
         out.municipalities = parse_names(join_wrapped(list_lines))
     out.section, out.parents = section, parents
     return out
+
+
+def _row_lines(cells: list[_Cell]) -> list[str]:
+    """A row's text line by line: its cells' first lines side by side (`Kunnat:` | `Lahti, Hollola,`),
+    then each cell's further lines, so a list wrapped inside its cell keeps its line breaks."""
+    filled = [c for c in cells if c.lines]
+    return [" ".join(c.lines[0].text for c in filled)] + [line.text for c in filled for line in c.lines[1:]]
+
+
+def _continues_list(previous: str, texts: list[str]) -> bool:
+    """A row under a list row goes on with its names: the list broke after a comma or hyphen, the row
+    starts in lower case, or it reads as names: two or more parts between commas or `ja`, each
+    capitalised, no digits, not in capitals (a section heading is one part, or in capitals)."""
+    text = " ".join(texts)
+    if previous.rstrip().endswith((",", "-")) or text[:1].islower():
+        return True
+    conjunctions = "|".join(map(re.escape, vocabulary().list_conjunctions))
+    parts = [p.strip() for p in re.split(rf",|;|\s(?:{conjunctions})\s", text)]
+    return (len(parts) >= 2 and all(p[:1].isupper() for p in parts) and not text.isupper()
+            and not any(ch.isdigit() for ch in text))
 
 
 def _cell(box: Box, words: list[Word], settings: LayoutSettings) -> _Cell:

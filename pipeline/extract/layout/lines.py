@@ -60,7 +60,8 @@ def group_lines(words: list[Word], settings: LayoutSettings = DEFAULT_SETTINGS) 
 def split_units(words: list[Word]) -> list[Word]:
     """`77,78%` printed as one word becomes `77,78` and `%`, so value and unit read as in `77,78 %`.
 
-    The split point is estimated from the character count: the value's left edge stays exact.
+    The value's right edge is its last glyph's, as pdfplumber measured it; only for a word without
+    glyph boxes (OCR) is it estimated from the character count (about 2 pt off in a proportional font).
     """
     out: list[Word] = []
     for word in words:
@@ -69,9 +70,13 @@ def split_units(words: list[Word]) -> list[Word]:
             out.append(word)
             continue
         number, unit = parts
-        cut = word.x0 + (word.x1 - word.x0) * len(number) / len(word.text)
-        out.append(Word(number, word.x0, cut, word.top, word.bottom, word.size))
-        out.append(Word(unit, cut, word.x1, word.top, word.bottom, word.size))
+        if word.glyph_x1 is not None and len(word.glyph_x1) == len(word.text):
+            cut = word.glyph_x1[len(number) - 1]
+        else:
+            cut = word.x0 + (word.x1 - word.x0) * len(number) / len(word.text)
+        out.append(Word(number, word.x0, cut, word.top, word.bottom, word.size, word.confidence,
+                        word.glyph_x1[: len(number)] if word.glyph_x1 else None))
+        out.append(Word(unit, cut, word.x1, word.top, word.bottom, word.size, word.confidence))
     return out
 
 

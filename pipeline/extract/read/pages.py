@@ -17,6 +17,7 @@ from typing import Iterator
 
 from pipeline.errors import ReportError
 from pipeline.extract.read.limits import PageTimeout, ResourceLimits, page_costs, page_deadline
+from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings
 
 OVER_LIMIT, UNREADABLE = "page_over_limit", "unreadable_page"
 
@@ -56,6 +57,8 @@ class Word:
     bottom: float
     size: float
     confidence: float | None = None
+    # right edges of the word's glyphs as pdfplumber measured them (text layer only; None for OCR words)
+    glyph_x1: tuple[float, ...] | None = None
 
     @property
     def middle(self) -> float:
@@ -221,17 +224,19 @@ class WordReader:
         self._path = path
         self._pdf = pdf
         self._limits = limits or ResourceLimits()
+        self.page_heights: dict[int, float] = {}  # of the pages whose words were read
 
     def ruled_tables(self, number: int) -> list[list[list[tuple[float, float, float, float] | None]]]:
         """Cell boxes, row by row, of every table drawn with rules on the page ([] for a page without rules).
 
         pdfplumber's table finder with the lines strategy; call before `words`, which releases the page.
-        Pages without drawn lines or boxes are not searched, so the common text-only page costs nothing.
+        Pages without drawn edges (lines, boxes or curves) are not searched, so the common text-only page
+        costs nothing.
         """
         try:
             with page_deadline(self._limits.page_seconds):
                 page = self._pdf.pages[number - 1]
-                if not (page.lines or page.rects):
+                if not page.edges:  # lines, rectangles and curves: what the lines strategy itself uses
                     return []
                 found = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
                 return [[list(row.cells) for row in table.rows] for table in found]
@@ -240,15 +245,18 @@ class WordReader:
         except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - any parser failure on one page
             raise PageProblem(number, UNREADABLE, f"it cannot be parsed ({type(exc).__name__})") from None
 
-    def words(self, number: int) -> list[Word]:
-        """The page's words; raises `PageProblem` if it runs over its time or cannot be parsed."""
+    def words(self, number: int, settings: LayoutSettings = DEFAULT_SETTINGS) -> list[Word]:
+        """The page's words, each with its glyphs' right edges; raises `PageProblem` if it runs over its
+        time or cannot be parsed. Words split at a gap of `settings.word_gap` font sizes."""
         page = None
         try:
             with page_deadline(self._limits.page_seconds):
                 page = self._pdf.pages[number - 1]
-                raw = page.extract_words(extra_attrs=["size"], use_text_flow=False)
+                self.page_heights[number] = float(page.height)
+                raw = page.extract_words(extra_attrs=["size"], use_text_flow=False, return_chars=True,
+                                         x_tolerance_ratio=settings.word_gap)
                 words = [Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]),
-                              float(w["size"])) for w in raw]
+                              float(w["size"]), glyph_x1=_glyph_edges(w)) for w in raw]
         except PageTimeout as exc:
             raise PageProblem(number, OVER_LIMIT, f"its layout work ran {exc} (ETK_PAGE_SECONDS)") from None
         except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - any parser failure on one page
@@ -258,3 +266,11 @@ class WordReader:
                 with contextlib.suppress(Exception):
                     page.close()
         return words
+
+
+def _glyph_edges(word: dict) -> tuple[float, ...] | None:
+    """The right edge of each character of `word`, when its characters spell its text one by one."""
+    chars = word.get("chars") or []
+    if len(chars) != len(word["text"]):
+        return None  # a ligature or a multi-character glyph: the caller estimates instead
+    return tuple(float(c["x1"]) for c in chars)
