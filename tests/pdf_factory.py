@@ -105,6 +105,7 @@ class Heading:
     text: str
     remark: str = ""        # regular text further right on the heading's line
     level: int = 0
+    remark_cell: bool = False  # ruled: the remark in a note cell of its own (heading cell spans label to unit)
 
 
 @dataclass(frozen=True)
@@ -367,9 +368,9 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
     def height(lines: int) -> float:
         return 4 + size + (lines - 1) * inner + 0.35 * size + 3
 
-    def rule(top: float, bottom: float, full: bool) -> None:
+    def rule(top: float, bottom: float, full: bool, xs: tuple[float, ...] = ()) -> None:
         pen.line(edges[0], bottom, edges[-1], bottom)
-        for x in (edges if not full else (edges[0], edges[-1])):
+        for x in xs or (edges if not full else (edges[0], edges[-1])):
             pen.line(x, top, x, bottom)
 
     top = table_top
@@ -392,7 +393,9 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
             if block.shade_sections:
                 pen.shade(edges[0], top, edges[-1], bottom)
             pen.text(x, top + 4 + size, row.text, size, bold=True)
-            if row.remark:
+            if row.remark and row.remark_cell:
+                pen.text(col.note, top + 4 + size, row.remark, size)
+            elif row.remark:
                 pen.text(x + width(row.text, size, True, serif) + 8, top + 4 + size, row.remark, size)
         elif isinstance(row, MunicipalityList):
             bottom = top + height(len(row.lines))
@@ -424,7 +427,8 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
                     pen.text(col.note, top + 4 + size + k * inner, note, size)
                     if col.note + width(note, size, False, serif) > col.note_right - 2:
                         raise ValueError(f"note {note!r} does not fit its cell")
-        rule(top, bottom, not isinstance(row, Figure))
+        split = isinstance(row, Heading) and row.remark and row.remark_cell
+        rule(top, bottom, not isinstance(row, Figure), (edges[0], edges[3], edges[4]) if split else ())
         top = bottom
     pen.y = top + block.pitch
 

@@ -239,6 +239,9 @@ DEFECTS = [
     # municipalities
     ("municipality-dropped", frame_op("municipalities", lambda d: d.drop(index=_at(d, ENSI, "Porvoo"))),
      "municipality_counts", "municipality_count_matches", "critical", ENSI, "Asiakaskuntia"),
+    ("municipality-list-not-read", lambda e: (frame_op("municipalities", lambda d: d[d["unit"] != ENSI])(e), add_issue(
+        ExtractionIssue(14, "unclaimed_number", "warning", "Kunnat: Heinola 2, Hollola 1", ENSI))(e)),
+     "municipality_counts", "municipality_list_read", "critical", ENSI, "Asiakaskuntia"),
     ("municipality-count-row-lost", drop_figure(TURVA, "Asiakaskuntia"),
      "municipality_counts", "municipality_count_printed", "warning", TURVA, None),
     ("municipality-fragment", set_table("municipalities", "municipality", "ja Tampere", unit=ENSI, label="Tampere"),
@@ -345,6 +348,29 @@ def test_same_metrics_as_last_year_raise_nothing(extraction: Extraction) -> None
     assert not [f for f in report.failures if f.table == "year_over_year"]
     assert not [n for n in report.not_applicable if n.table == "year_over_year"]
     assert report.results["year_over_year"]["statistics"]["evaluated_expectations"] == 3
+
+
+def test_a_lost_list_names_its_page(extraction: Extraction) -> None:
+    """Lost is not 'not applicable': a printed list that gave no names is 'list on page N not read'."""
+    broken = _copy(extraction)
+    frame_op("municipalities", lambda d: d[d["unit"] != ENSI])(broken)
+    set_figure(ENSI, "Asiakaskuntia", "note", "Kunnat: Heinola Hollola Porvoo")(broken)
+    report = validate_extraction(broken)
+    lost = [f for f in report.critical if f.check == "municipality_list_read"]
+    assert [(f.unit, f.page) for f in lost] == [(ENSI, 14)] and "list on page 14 not read" in lost[0].line()
+    assert not [n for n in report.not_applicable if n.unit == ENSI and "lists no municipalities" in n.reason]
+
+
+def test_a_funding_heading_merged_with_its_note_still_has_its_total(extraction: Extraction) -> None:
+    """The issue's ruled redesign: `RAHOITUS Käyttäjäkunnat; hoitopäivämaksut aik.=174 €/vrk` as section."""
+    broken = _copy(extraction)
+    merged = "RAHOITUS Käyttäjäkunnat; hoitopäivämaksut aik.=174 €/vrk"
+    broken.figures.loc[broken.figures["section"] == "RAHOITUS", "section"] = merged
+    report = validate_extraction(broken)
+    assert report.passed, report.render_text()
+    assert not [f for f in report.failures if f.check in ("funding_total_present", "labelled_total_equals_parts")]
+    broken.figures.loc[broken.figures["section"] == merged, "section"] = None  # or lost altogether
+    assert validate_extraction(broken).passed
 
 
 def test_every_expectation_has_a_defect_test() -> None:

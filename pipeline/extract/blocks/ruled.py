@@ -93,8 +93,9 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
             if names is not None:
                 list_lines.append(names)
                 out.claimed_text.append(text)
-            else:
-                section, parents = text, []
+            else:  # a heading is its own cell: a note beside it (a price, a remark) is not its name, and
+                # its numbers stay unclaimed (a warning), as beside a heading printed without rules
+                section, parents = next(c for c in cells if c.lines).text, []
             continue
         column = next((j for j in value_cols if _value(row[j]) is not None), value_cols[0])
         value = _value(row[column])
