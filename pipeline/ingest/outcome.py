@@ -266,6 +266,9 @@ def log_attempt(targets: Targets, record: IngestionRecord, outcome: IngestOutcom
     if new_id:  # the 'loaded' row of the failed load was rolled back with it; this is a new row
         record.ingestion_id = str(uuid.uuid4())
     record.status, record.finished_at, record.message = status, utcnow(), outcome.message
+    if record.row_counts:  # rows_* count what was loaded: nothing; what was extracted stays in the summary
+        record.validation = {**(record.validation or {}), "extracted_rows": dict(record.row_counts)}
+        record.row_counts = {name: 0 for name in record.row_counts}
     outcome.status = status
     logs = [(steps.log_duckdb, str(targets.warehouse))] + ([(steps.log_postgres, targets.dsn)] if targets.dsn else [])
     for log_step, where in logs:
