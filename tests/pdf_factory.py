@@ -541,7 +541,8 @@ def _register_fonts() -> None:
 
 # -- ready-made reports ------------------------------------------------------------------------------
 
-def small_report(path: str | Path, year: int = 2021, income_total: float | None = None) -> Path:
+def small_report(path: str | Path, year: int = 2021, income_total: float | None = None,
+                 second_unit: str = "TURVAKOTI") -> Path:
     """A two-unit report whose figures all add up, for flow and warehouse tests.
 
     `income_total` overrides ENSIKOTI's printed `Tuotot yhteensä` (its parts add up to
@@ -566,7 +567,7 @@ def small_report(path: str | Path, year: int = 2021, income_total: float | None 
         Figure("Muut tuotot", euro(10_000.00), "€", level=1),
         Figure("Tuotot yhteensä", euro(printed_total), "€", level=1, bold=True),
     ))
-    turvakoti = Statistics("TURVAKOTI", year, rows=(
+    turvakoti = Statistics(second_unit, year, rows=(
         Figure("Asiakkaita yhteensä", "100", "hlö", bold=True),
         Figure("Aikuiset", "60", "hlö", level=1),
         Figure("Lapset", "40", "hlö", level=1),

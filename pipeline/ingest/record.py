@@ -119,8 +119,10 @@ def summarize_validation(report: Any) -> dict[str, Any]:
 
 
 def _warning_text(failure: Any) -> str:
-    """`check: unit, p. N, 'label': expected ..., found ...` without the severity column."""
-    return " ".join(_failure_text(failure).split()[1:])
+    """`check: unit, p. N, 'label': expected ..., found ...` without the severity column; a year over
+    year line says so first (`year_over_year: unit_in_both_years: ...`)."""
+    text = " ".join(_failure_text(failure).split()[1:])
+    return f"year_over_year: {text}" if getattr(failure, "table", None) == "year_over_year" else text
 
 
 def _failure_text(failure: Any) -> str:
