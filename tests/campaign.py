@@ -70,6 +70,7 @@ class UnitContent:
     occupancy_printed: float | None = None
     funding_total_printed: float | None = None
     show_funding_total: bool = True
+    list_printed: str | None = None  # the list line as printed instead of the names
 
     @property
     def adults(self) -> int:
@@ -124,7 +125,7 @@ def unit_rows(u: UnitContent, heading_note: bool = False) -> tuple:
         Figure("Lasten hoitovuorokaudet", str(u.child_days), "vrk", level=1),
         Figure("Käyttöaste", _number(u.occupancy if u.occupancy_printed is None else u.occupancy_printed), "%"),
         Figure("Asiakaskuntia", str(len(u.towns) if u.count_printed is None else u.count_printed), "kpl"),
-        MunicipalityList((_list_line(u.towns),)),
+        MunicipalityList((u.list_printed or _list_line(u.towns),)),
         Heading("TOIMINTAYMPÄRISTÖ"),
         Figure("Henkilökunta", str(u.staff), "hlö", level=1),
         Heading("RAHOITUS", remark="hoitopäivämaksu 174 €/vrk" if heading_note else "", remark_cell=heading_note),
@@ -256,6 +257,8 @@ DEFECTS = (
            _unit("funding_total_printed", lambda u: round(sum(v for _, v in u.funding) + 1.0, 2)), "Tuotot yhteensä"),
     Defect("unit-year", "unit_year_is_report_year", _other_year, None),
     Defect("finance", "finance_identity", _result_off, None, per_unit=False),
+    Defect("list-lost", "municipality_list_read", _unit("list_printed", lambda u: f"Kunnat: {len(u.towns)} eri kuntaa"),
+           "Asiakaskuntia"),
 )
 
 

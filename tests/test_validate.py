@@ -479,3 +479,19 @@ def test_extract_and_checks_do_not_import_gx() -> None:
     code = ("import sys, pipeline.extract.report, pipeline.validate.checks, pipeline.validate.run; "
             "sys.exit('great_expectations' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_a_missing_tesseract_is_an_environment_note_not_a_finding(monkeypatch) -> None:
+    """Issue 20 part 7: the sample read on a machine without Tesseract validates exactly as with it."""
+    from conftest import SAMPLE_PDF
+    from pipeline.extract.ocr import tesseract
+    from pipeline.extract.report import extract_report
+
+    missing = f"Tesseract not found; {tesseract.INSTALL_HINT}"
+    monkeypatch.setattr(tesseract, "tesseract_problem", lambda language="fin": missing)
+    report = validate_extraction(extract_report(SAMPLE_PDF))
+    assert report.passed and report.environment == [missing]
+    assert not [f for f in report.failures if "Tesseract" in str(f.found)]
+    assert report.to_dict()["environment"] == [missing]
+    image = [f for f in report.warnings if f.check == "extraction_issue_reported" and "image" in f.found]
+    assert [f.page for f in image] == [41]  # the image page is still named, once
