@@ -42,3 +42,16 @@ def test_a_layout_registers_in_one_line(tmp_path):
         assert run_one(random_report(random.Random(1)), "test-only", tmp_path).critical == []
     finally:
         del campaign.LAYOUTS["test-only"]
+
+
+def test_a_ruled_heading_is_never_merged_with_the_note_beside_it(tmp_path):
+    """The issue's redesign: `RAHOITUS | hoitopäivämaksu 174 €/vrk` in two cells is the section `RAHOITUS`;
+    the note's number is reported as unclaimed (a warning), as beside a heading printed without rules."""
+    from pipeline.extract.report import extract_report
+
+    report = random_report(random.Random(3))
+    extraction = extract_report(campaign.draw(report, "ruled-heading-with-note-cell", tmp_path / "r.pdf"))
+    euros = extraction.figures[extraction.figures["uom"] == "€"]
+    assert not euros.empty and set(euros["section"]) == {"RAHOITUS"}
+    unclaimed = [i for i in extraction.issues if i.kind == "unclaimed_number"]
+    assert len(unclaimed) == len(report.units) and all("174" in i.text for i in unclaimed)
