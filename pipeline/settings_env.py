@@ -12,7 +12,7 @@ from typing import Callable
 
 from pipeline.errors import EnvironmentProblem
 
-# name -> (type, what it bounds): only settings whose value must parse; paths and DSNs are not checked here
+# name -> type: only settings whose value must parse; paths and DSNs are not checked here
 NUMERIC_SETTINGS: dict[str, type] = {
     "ETK_MAX_FILE_BYTES": int,
     "ETK_MAX_PAGE_CONTENT_BYTES": int,
@@ -22,11 +22,14 @@ NUMERIC_SETTINGS: dict[str, type] = {
     "ETK_MAX_PAGES": int,
     "ETK_PREFECT_STARTUP_TIMEOUT": int,
 }
+# settings where 0 means something (no time at all for the temporary server: a real timeout)
+ZERO_ALLOWED = frozenset({"ETK_PREFECT_STARTUP_TIMEOUT"})
 FLAG_SETTINGS: dict[str, tuple[str, ...]] = {"ETK_PROGRESS": ("", "0", "1")}
 
 
 def read_number(name: str, default: float, kind: Callable[[str], float] = int) -> float:
-    """$name as a positive `kind`, `default` when unset or empty; a bad value raises EnvironmentProblem."""
+    """$name as a positive `kind` (or 0 where `ZERO_ALLOWED`), `default` when unset or empty; a bad
+    value raises EnvironmentProblem."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -34,9 +37,11 @@ def read_number(name: str, default: float, kind: Callable[[str], float] = int) -
         value = kind(raw)
     except ValueError:
         value = None
-    if value is None or not value > 0:
+    zero = name in ZERO_ALLOWED
+    if value is None or not (value >= 0 if zero else value > 0):
         what = "a whole number" if kind is int else "a number"
-        raise EnvironmentProblem(f"{name}={raw!r} is not {what} above 0; fix or unset it")
+        raise EnvironmentProblem(f"{name}={raw!r} is not {what} {'of 0 or more' if zero else 'above 0'}; "
+                                 "fix or unset it")
     return value
 
 
