@@ -27,15 +27,22 @@ from pipeline.progress import Progress, for_terminal
 EXIT_CODES = """\
 exit codes:
   0  done (ingest: loaded)
-  1  a critical validation check failed; nothing was loaded
-  2  bad input: a missing, broken, encrypted or non-report file
-  3  environment: the warehouse is locked, the Prefect API is unreachable or slow, the disk is full
-Errors are one line on stderr. Progress goes to stderr when it is a terminal (-q: none)."""
+  1  a critical validation check failed, or loading would shrink a loaded year; nothing was loaded
+  2  bad input: a missing, broken, encrypted or non-report file, or a usage error (an unknown option,
+     a missing argument: argparse's code, folded in on purpose: both mean "fix what you gave")
+  3  environment: the warehouse is locked, the Prefect API is unreachable or slow, the disk is full,
+     an ETK_* setting has a bad value
+Errors and refusals are one line on stderr; every warning is one line on stderr (in ingest-folder
+prefixed with its file name); results go to stdout. Progress goes to stderr when it is a terminal.
+-q/--quiet goes before or after the command."""
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        from pipeline.settings_env import check_environment_settings
+
+        check_environment_settings()  # a bad ETK_* value: exit 3 naming it, before any work
         return args.command(args)
     except (ReportError, EnvironmentProblem) as exc:
         print(f"etk-report: {exc}", file=sys.stderr)
@@ -109,8 +116,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="etk-report", description=__doc__, epilog=EXIT_CODES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines (errors still print)")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress lines (errors still print)")
+    # SUPPRESS: `etk-report -q ingest ...` keeps the -q given before the command
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress lines (errors still print)")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -221,7 +231,10 @@ def _validate(args: argparse.Namespace) -> int:
         from pipeline.validate.run import validate_extraction
 
         report = validate_extraction(extraction, data_docs_dir=args.data_docs)
-    print(report.render_text())
+    for note in report.environment:  # the machine, not the report: one line each
+        print(f"note: {note}", file=sys.stderr)
+    for line in report.render_text().splitlines():  # warnings to stderr, as everywhere
+        print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout)
     json_path = args.json or Path(f"{args.report.stem}.validation.json")
     with _writing(json_path):
         json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,27 +289,38 @@ def _ingest(args: argparse.Namespace) -> int:
     return code
 
 
-def _report(outcome, show_unmapped: bool = False) -> int:
-    """The outcome on the terminal: an environment problem is one line on stderr, like bad input."""
+def _report(outcome, show_unmapped: bool = False, prefix: str = "") -> int:
+    """The outcome on the terminal. An environment problem, bad input and a refusal are one line on
+    stderr; warnings (extraction, validation, year over year) one line each on stderr, after
+    `prefix` (the file name in folder runs); what was loaded goes to stdout."""
     code = outcome.exit_code
     if code == EXIT_ENVIRONMENT:
         print(f"etk-report: {outcome.file_name}: {outcome.message}", file=sys.stderr)
+        return code
+    from pipeline.ingest.record import FAILED_VALIDATION
+
+    if outcome.status == FAILED_VALIDATION:
+        _print_split([f"  warning: {w}" for w in outcome.all_warnings()], prefix)
+        print(f"etk-report: {outcome.refusal_line()}", file=sys.stderr)
         return code
     text = outcome.summary(max_labels=None if show_unmapped else 0)
     if code == EXIT_BAD_INPUT:
         print(text, file=sys.stderr)
     else:
-        _print_split(text.splitlines())
+        _print_split(text.splitlines(), prefix)
     return code
 
 
-def _print_split(lines: list[str]) -> None:
-    """Results to stdout, warnings (what could not be read, with its page) to stderr.
+def _print_split(lines: list[str], prefix: str = "") -> None:
+    """Results to stdout, warnings (what could not be read, with its page) to stderr, one line each.
 
     Why: a script that keeps stdout still sees every loss, and `2>/dev/null` is a choice, not a default.
     """
     for line in lines:
-        print(line, file=sys.stderr if line.lstrip().startswith("warning:") else sys.stdout)
+        if line.lstrip().startswith("warning:"):
+            print(f"{prefix}{line.strip()}", file=sys.stderr)
+        else:
+            print(line)
 
 
 def _ingest_folder(args: argparse.Namespace) -> int:
@@ -318,7 +342,7 @@ def _ingest_folder(args: argparse.Namespace) -> int:
     if not outcomes:
         print(f"no PDF report in {args.folder.resolve()}")
         return EXIT_OK
-    return max(_report(outcome) for outcome in outcomes)
+    return max([_report(outcome, prefix=f"{outcome.file_name}: ") for outcome in outcomes])
 
 
 def _trend_report(args: argparse.Namespace) -> int:

@@ -67,6 +67,7 @@ from pipeline.ingest.outcome import (
     PrepareSteps,
     Targets,
     artifact_key,
+    compare_with_earlier_in_folder,
     failed_before_prepared,
     finish,
     in_load_order,
@@ -371,10 +372,20 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
         # validated in this process, while the workers go on extracting, unless the workers did it
         prepared.append(p if validate_in_workers else _validate(p, docs, str(wh)))
     targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace)
+    ordered = in_load_order(prepared)
+    compare_with_earlier_in_folder(ordered, held_year=lambda year: _held_year_before(str(wh), year))
     with _stages_in_run_log():
-        outcomes = [_finish(p, targets) for p in in_load_order(prepared)]
+        outcomes = [_finish(p, targets) for p in ordered]
         _write_trend_page(wh, report_html, outcomes)
     return outcomes
+
+
+def _held_year_before(warehouse: str, year: int) -> int | None:
+    """The warehouse's latest year before `year` (None: none), for year over year in folder runs."""
+    from pipeline.validate.year_over_year import previous_year_metrics
+
+    held = previous_year_metrics(warehouse, year)
+    return None if held is None else int(held["report_year"].max())
 
 
 # --------------------------------------------------------------------------- CLI entry

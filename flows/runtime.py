@@ -32,7 +32,9 @@ def configure_prefect_env() -> None:
     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS is set), no telemetry (no internet here),
     and only warnings in its log.
     """
-    timeout = os.environ.get(STARTUP_TIMEOUT_ENV) or str(DEFAULT_STARTUP_TIMEOUT)
+    from pipeline.settings_env import read_number
+
+    timeout = str(read_number(STARTUP_TIMEOUT_ENV, DEFAULT_STARTUP_TIMEOUT, int))  # a bad value: exit 3
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", timeout)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")

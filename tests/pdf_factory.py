@@ -105,6 +105,7 @@ class Heading:
     text: str
     remark: str = ""        # regular text further right on the heading's line
     level: int = 0
+    remark_cell: bool = False  # ruled: the remark in a note cell of its own (heading cell spans label to unit)
 
 
 @dataclass(frozen=True)
@@ -378,9 +379,9 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
     def height(lines: int) -> float:
         return 4 + size + (lines - 1) * inner + 0.35 * size + 3
 
-    def rule(top: float, bottom: float, full: bool) -> None:
+    def rule(top: float, bottom: float, full: bool, xs: tuple[float, ...] = ()) -> None:
         pen.line(edges[0], bottom, edges[-1], bottom)
-        for x in (edges if not full else (edges[0], edges[-1])):
+        for x in xs or (edges if not full else (edges[0], edges[-1])):
             pen.line(x, top, x, bottom)
 
     top = table_top
@@ -403,7 +404,9 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
             if block.shade_sections:
                 pen.shade(edges[0], top, edges[-1], bottom)
             pen.text(x, top + 4 + size, row.text, size, bold=True)
-            if row.remark:
+            if row.remark and row.remark_cell:
+                pen.text(col.note, top + 4 + size, row.remark, size)
+            elif row.remark:
                 pen.text(x + width(row.text, size, True, serif) + 8, top + 4 + size, row.remark, size)
         elif isinstance(row, MunicipalityList) and row.in_cells:
             prefix, _, first = row.lines[0].partition(" ")
@@ -443,7 +446,9 @@ def _draw_ruled(pen: _Pen, block: Statistics) -> None:
                     pen.text(col.note, top + 4 + size + k * inner, note, size)
                     if col.note + width(note, size, False, serif) > col.note_right - 2:
                         raise ValueError(f"note {note!r} does not fit its cell")
-        rule(top, bottom, not isinstance(row, Figure) and not getattr(row, "in_cells", False))
+        split = isinstance(row, Heading) and row.remark and row.remark_cell
+        rule(top, bottom, not isinstance(row, Figure) and not getattr(row, "in_cells", False),
+             (edges[0], edges[3], edges[4]) if split else ())
         top = bottom
     pen.y = top + block.pitch
     pen.curves = False
@@ -568,7 +573,8 @@ def _register_fonts() -> None:
 
 # -- ready-made reports ------------------------------------------------------------------------------
 
-def small_report(path: str | Path, year: int = 2021, income_total: float | None = None) -> Path:
+def small_report(path: str | Path, year: int = 2021, income_total: float | None = None,
+                 second_unit: str = "TURVAKOTI") -> Path:
     """A two-unit report whose figures all add up, for flow and warehouse tests.
 
     `income_total` overrides ENSIKOTI's printed `Tuotot yhteensä` (its parts add up to
@@ -593,7 +599,7 @@ def small_report(path: str | Path, year: int = 2021, income_total: float | None 
         Figure("Muut tuotot", euro(10_000.00), "€", level=1),
         Figure("Tuotot yhteensä", euro(printed_total), "€", level=1, bold=True),
     ))
-    turvakoti = Statistics("TURVAKOTI", year, rows=(
+    turvakoti = Statistics(second_unit, year, rows=(
         Figure("Asiakkaita yhteensä", "100", "hlö", bold=True),
         Figure("Aikuiset", "60", "hlö", level=1),
         Figure("Lapset", "40", "hlö", level=1),

@@ -212,8 +212,10 @@ def test_a_full_disk_is_exit_3_with_one_line(tmp_path):
         pytest.skip("no /dev/full here")
     proc = _cli("validate", str(SAMPLE_PDF), "--json", "/dev/full", cwd=tmp_path)
     assert proc.returncode == EXIT_ENVIRONMENT, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "No space left on device" in lines[0] and "/dev/full" in lines[0], proc.stderr
+    # the error is one line; the lines before it are the report's warnings, one each (issue 20)
+    errors = [line for line in proc.stderr.strip().splitlines() if not line.startswith("WARNING ")]
+    assert len(errors) == 1 and "No space left on device" in errors[0] and "/dev/full" in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -225,3 +227,28 @@ def test_ingest_folder_command_on_an_empty_and_a_missing_folder(tmp_path, capsys
     assert "no PDF report in" in capsys.readouterr().out
     assert main(["ingest-folder", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "etk.duckdb")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_quiet_goes_before_or_after_the_command_and_usage_errors_are_2(tmp_path):
+    """Issue 20: `etk-report -q extract ...` and `... -q` both work; a usage error is 2, as documented."""
+    from pdf_factory import small_report
+
+    pdf = small_report(tmp_path / "r.pdf", year=2021)
+    for args in (["-q", "extract", str(pdf), "--out", str(tmp_path / "a")],
+                 ["extract", str(pdf), "--out", str(tmp_path / "b"), "-q"]):
+        proc = _cli(*args)
+        assert proc.returncode == 0, proc.stderr
+    unknown = _cli("extract", str(pdf), "--no-such-option")
+    assert unknown.returncode == 2 and "usage" in unknown.stderr
+    assert "usage error" in _cli("--help").stdout
+
+
+@pytest.mark.parametrize("name, value", [("ETK_MAX_PAGES", "5k"), ("ETK_PAGE_SECONDS", "-1"),
+                                         ("ETK_PREFECT_STARTUP_TIMEOUT", "soon"), ("ETK_PROGRESS", "yes")])
+def test_a_bad_etk_setting_is_an_environment_error_naming_it(tmp_path, name, value):
+    from pdf_factory import small_report
+
+    pdf = small_report(tmp_path / "r.pdf", year=2021)
+    proc = _cli("extract", str(pdf), "--out", str(tmp_path / "out"), env={name: value})
+    assert proc.returncode == 3
+    assert proc.stderr.strip().count("\n") == 0 and name in proc.stderr and "Traceback" not in proc.stderr

@@ -145,6 +145,24 @@ def test_ingest_folder_loads_two_years(loaded, tmp_path, validate_in_workers):
     assert newest_report(inbox).name == SAMPLE_PDF.name
 
 
+def test_ingest_folder_compares_consecutive_years_of_the_folder(tmp_path, capsys):
+    """Issue 20: two consecutive years in one folder run (empty warehouse): the later one names the unit
+    that disappeared and the one that appeared, on stderr, each line prefixed with its file name."""
+    from etk_report.cli import main
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    small_report(inbox / "toimintakertomus-2022.pdf", year=2022)
+    small_report(inbox / "toimintakertomus-2023.pdf", year=2023, second_unit="PERHETUPA")
+    assert main(["ingest-folder", str(inbox), "--warehouse", str(tmp_path / "etk.duckdb"), "-q"]) == 0
+    out, err = capsys.readouterr()
+    yoy = [line for line in err.splitlines() if "year_over_year" in line]
+    assert all(line.startswith("toimintakertomus-2023.pdf: warning: year_over_year: ") for line in yoy), err
+    assert any("TURVAKOTI" in line and "disappeared" in line or "not in 2023" in line for line in yoy), err
+    assert any("PERHETUPA" in line and "new in 2023" in line for line in yoy), err
+    assert "year_over_year" not in out
+
+
 # --- the tasks' functions, without the engine -------------------------------------------
 
 def test_cache_key_follows_the_bytes_not_the_path(tmp_path):
@@ -262,7 +280,12 @@ def test_the_ingest_command_exits_0_loaded_1_failed_validation_2_bad_input(loade
 
     bad = small_report(tmp_path / "toimintakertomus-2022.pdf", year=2022, income_total=1.0)
     assert main(["ingest", str(bad), "--warehouse", str(target)]) == 1
-    assert "NOT loaded" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    refusal = [line for line in err.splitlines() if "NOT loaded" in line]  # one line on stderr, none on stdout
+    assert "NOT loaded" not in out and len(refusal) == 1 and refusal[0].startswith("etk-report: NOT loaded: ")
+    assert "Tuotot yhteensä" in refusal[0] and err.splitlines()[-1] == refusal[0]
+    log = warehouse.read_table(target, "ingestions").sort_values("started_at").iloc[-1]
+    assert log["status"] == "failed_validation" and log["rows_figures"] == 0  # extracted, not loaded
     for name in DATA_TABLES:
         pd.testing.assert_frame_equal(before[name], warehouse.read_table(target, name), obj=name)
 

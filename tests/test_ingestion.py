@@ -157,6 +157,9 @@ def test_a_failing_report_loads_nothing_and_is_logged_in_every_target():
     assert steps.calls[2][1][1] == FAILED_VALIDATION
     record = steps.record("log_duckdb")
     assert record.status == FAILED_VALIDATION and record.message == outcome.message
+    # rows_* say what was loaded (nothing); what was extracted stays in the summary
+    assert record.row_counts == {"unit_summary": 0} and record.validation["extracted_rows"] == {"unit_summary": 2}
+    assert record.as_row()["rows_unit_summary"] == 0
 
 
 def test_an_error_report_is_logged_without_artifacts():

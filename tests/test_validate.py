@@ -239,6 +239,9 @@ DEFECTS = [
     # municipalities
     ("municipality-dropped", frame_op("municipalities", lambda d: d.drop(index=_at(d, ENSI, "Porvoo"))),
      "municipality_counts", "municipality_count_matches", "critical", ENSI, "Asiakaskuntia"),
+    ("municipality-list-not-read", lambda e: (frame_op("municipalities", lambda d: d[d["unit"] != ENSI])(e), add_issue(
+        ExtractionIssue(14, "unclaimed_number", "warning", "Kunnat: Heinola 2, Hollola 1", ENSI))(e)),
+     "municipality_counts", "municipality_list_read", "critical", ENSI, "Asiakaskuntia"),
     ("municipality-count-row-lost", drop_figure(TURVA, "Asiakaskuntia"),
      "municipality_counts", "municipality_count_printed", "warning", TURVA, None),
     ("municipality-fragment", set_table("municipalities", "municipality", "ja Tampere", unit=ENSI, label="Tampere"),
@@ -347,6 +350,29 @@ def test_same_metrics_as_last_year_raise_nothing(extraction: Extraction) -> None
     assert report.results["year_over_year"]["statistics"]["evaluated_expectations"] == 3
 
 
+def test_a_lost_list_names_its_page(extraction: Extraction) -> None:
+    """Lost is not 'not applicable': a printed list that gave no names is 'list on page N not read'."""
+    broken = _copy(extraction)
+    frame_op("municipalities", lambda d: d[d["unit"] != ENSI])(broken)
+    set_figure(ENSI, "Asiakaskuntia", "note", "Kunnat: Heinola Hollola Porvoo")(broken)
+    report = validate_extraction(broken)
+    lost = [f for f in report.critical if f.check == "municipality_list_read"]
+    assert [(f.unit, f.page) for f in lost] == [(ENSI, 14)] and "list on page 14 not read" in lost[0].line()
+    assert not [n for n in report.not_applicable if n.unit == ENSI and "lists no municipalities" in n.reason]
+
+
+def test_a_funding_heading_merged_with_its_note_still_has_its_total(extraction: Extraction) -> None:
+    """The issue's ruled redesign: `RAHOITUS Käyttäjäkunnat; hoitopäivämaksut aik.=174 €/vrk` as section."""
+    broken = _copy(extraction)
+    merged = "RAHOITUS Käyttäjäkunnat; hoitopäivämaksut aik.=174 €/vrk"
+    broken.figures.loc[broken.figures["section"] == "RAHOITUS", "section"] = merged
+    report = validate_extraction(broken)
+    assert report.passed, report.render_text()
+    assert not [f for f in report.failures if f.check in ("funding_total_present", "labelled_total_equals_parts")]
+    broken.figures.loc[broken.figures["section"] == merged, "section"] = None  # or lost altogether
+    assert validate_extraction(broken).passed
+
+
 def test_every_expectation_has_a_defect_test() -> None:
     suites = load_suites()
     declared = {(name, e["meta"]["check"]) for name, s in suites.items() for e in s["expectations"]}
@@ -453,3 +479,19 @@ def test_extract_and_checks_do_not_import_gx() -> None:
     code = ("import sys, pipeline.extract.report, pipeline.validate.checks, pipeline.validate.run; "
             "sys.exit('great_expectations' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_a_missing_tesseract_is_an_environment_note_not_a_finding(monkeypatch) -> None:
+    """Issue 20 part 7: the sample read on a machine without Tesseract validates exactly as with it."""
+    from conftest import SAMPLE_PDF
+    from pipeline.extract.ocr import tesseract
+    from pipeline.extract.report import extract_report
+
+    missing = f"Tesseract not found; {tesseract.INSTALL_HINT}"
+    monkeypatch.setattr(tesseract, "tesseract_problem", lambda language="fin": missing)
+    report = validate_extraction(extract_report(SAMPLE_PDF))
+    assert report.passed and report.environment == [missing]
+    assert not [f for f in report.failures if "Tesseract" in str(f.found)]
+    assert report.to_dict()["environment"] == [missing]
+    image = [f for f in report.warnings if f.check == "extraction_issue_reported" and "image" in f.found]
+    assert [f.page for f in image] == [41]  # the image page is still named, once

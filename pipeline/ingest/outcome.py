@@ -152,6 +152,33 @@ def flag_duplicate_years(prepared: list[Prepared]) -> None:
         seen[p.report_year] = p.file_name
 
 
+def compare_with_earlier_in_folder(ordered: list[Prepared],
+                                   held_year: Callable[[int], int | None] = lambda year: None) -> None:
+    """Year over year inside a folder run (reports in year order): each report against the latest
+    earlier year, whether that year is in the folder or already in the warehouse.
+
+    The warehouse's comparison ran at validation; where a report of the folder is a later earlier
+    year than the warehouse holds (`held_year(year)`: the warehouse's latest year before it), its
+    year-over-year warning lines are replaced by the comparison with that report.
+    """
+    from pipeline.validate.year_over_year import change_lines, compare_years, latest_earlier
+
+    seen: dict[int, Any] = {}
+    for p in ordered:
+        if p.report_year is None or p.tables is None or p.error:
+            continue
+        metrics = p.tables.frames.get("unit_metrics")
+        found = latest_earlier(p.report_year, seen)
+        if found is not None and p.validation is not None and metrics is not None:
+            before, previous = found
+            in_warehouse = held_year(p.report_year)
+            if in_warehouse is None or before > in_warehouse:
+                lines = [w for w in p.validation.get("warning_lines", []) if not w.startswith("year_over_year")]
+                p.validation["warning_lines"] = lines + change_lines(compare_years(metrics, previous))
+        if metrics is not None:
+            seen[p.report_year] = metrics
+
+
 def gate(p: Prepared) -> tuple[str, str | None]:
     """(status, message) before loading: ERROR or FAILED_VALIDATION stop here; LOADED means 'go load'."""
     if p.error is not None or p.tables is None:
@@ -266,6 +293,9 @@ def log_attempt(targets: Targets, record: IngestionRecord, outcome: IngestOutcom
     if new_id:  # the 'loaded' row of the failed load was rolled back with it; this is a new row
         record.ingestion_id = str(uuid.uuid4())
     record.status, record.finished_at, record.message = status, utcnow(), outcome.message
+    if record.row_counts:  # rows_* count what was loaded: nothing; what was extracted stays in the summary
+        record.validation = {**(record.validation or {}), "extracted_rows": dict(record.row_counts)}
+        record.row_counts = {name: 0 for name in record.row_counts}
     outcome.status = status
     logs = [(steps.log_duckdb, str(targets.warehouse))] + ([(steps.log_postgres, targets.dsn)] if targets.dsn else [])
     for log_step, where in logs:

@@ -112,8 +112,19 @@ def summarize_validation(report: Any) -> dict[str, Any]:
         "warnings": len(others),
         "checks_run": getattr(report, "checks_run", None),
         "failures": [_failure_text(f) for f in (critical + others)[:20]],
+        # every warning failure as one line, for the terminal: `validation`'s extraction issues are
+        # already the extraction's own warnings, so they are left out here
+        "warning_lines": [_warning_text(f) for f in others if getattr(f, "table", None) != "extraction_issues"],
+        "environment": list(getattr(report, "environment", []) or []),
         "failure_rows": [failure_row(f) for f in (critical + others)[:MAX_FAILURE_ROWS]],
     }
+
+
+def _warning_text(failure: Any) -> str:
+    """`check: unit, p. N, 'label': expected ..., found ...` without the severity column; a year over
+    year line says so first (`year_over_year: unit_in_both_years: ...`)."""
+    text = " ".join(_failure_text(failure).split()[1:])
+    return f"year_over_year: {text}" if getattr(failure, "table", None) == "year_over_year" else text
 
 
 MAX_FAILURE_ROWS = 50  # the validation as a table (Prefect artifact, trend page); the JSON file keeps all
@@ -157,8 +168,8 @@ class IngestionRecord:
             "ingestion_id": self.ingestion_id, "file_name": self.file_name, "sha256": self.sha256,
             "report_year": self.report_year, "started_at": self.started_at,
             "finished_at": self.finished_at or utcnow(), "status": self.status,
-            "validation_passed": None if self.validation is None else self.validation["passed"],
-            "critical_failures": None if self.validation is None else self.validation["critical_failures"],
+            "validation_passed": (self.validation or {}).get("passed"),
+            "critical_failures": (self.validation or {}).get("critical_failures"),
             "validation_summary": None if self.validation is None else json.dumps(
                 self.validation, ensure_ascii=False, default=str),
             "unmapped_labels": self.unmapped_labels, "extract_cached": self.extract_cached,
@@ -216,13 +227,8 @@ class IngestOutcome:
             where = ", ".join(f"{k} {v}" for k, v in self.targets.items())
             lines = [f"loaded report year {year} from {self.file_name} into {where}"]
             lines.append("  rows: " + ", ".join(f"{k} {v}" for k, v in self.row_counts.items()))
-        elif self.status == FAILED_VALIDATION and (self.validation or {}).get("passed") and self.message:
-            lines = [f"NOT loaded: {self.file_name}: {self.message}"]  # the shrink guard, not a check
         elif self.status == FAILED_VALIDATION:
-            n = (self.validation or {}).get("critical_failures", "?")
-            lines = [f"NOT loaded: {self.file_name} (report year {year}) failed {n} critical check(s); "
-                     f"the warehouse is unchanged"]
-            lines += [f"  - {text}" for text in (self.validation or {}).get("failures", [])[:10]]
+            lines = [self.refusal_line()]
         else:
             lines = [f"error: {self.file_name}: {self.message or 'unknown error'}"]
             for target, state in self.targets.items():
@@ -233,8 +239,24 @@ class IngestOutcome:
             lines.append(unmapped_line(self.unmapped_labels, max_labels))
         if self.cache_hit:
             lines.append("  extraction: reused from cache (same file)")
-        lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  warning: {w}" for w in self.all_warnings()]
         return "\n".join(lines)
+
+    def refusal_line(self) -> str:
+        """A refused report as one line: why (the shrink guard's reason, or each critical check), and
+        that nothing changed. The CLI prints it on stderr."""
+        validation = self.validation or {}
+        if validation.get("passed") and self.message:  # the shrink guard, not a check
+            return f"NOT loaded: {self.file_name}: {self.message}"
+        n = validation.get("critical_failures", "?")
+        critical = [" ".join(text.split()[1:]) for text in validation.get("failures", [])
+                    if text.startswith("CRITICAL")][:10]
+        return (f"NOT loaded: {self.file_name} (report year {self.report_year}) failed {n} critical check(s)"
+                + (": " + "; ".join(critical) if critical else "") + "; the warehouse is unchanged")
+
+    def all_warnings(self) -> list[str]:
+        """Extraction and ingest warnings, then validation warnings (year over year included), one line each."""
+        return list(self.warnings) + list((self.validation or {}).get("warning_lines", []))
 
 
 def unmapped_line(labels: list[str], max_labels: int | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,11 +19,7 @@ from typing import Any
 import great_expectations as gx
 import pandas as pd
 from great_expectations.core.expectation_suite import ExpectationSuite
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
+from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from pipeline.validate.suites import SuiteError
 
@@ -34,12 +31,11 @@ logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 
 def _context(data_docs_dir: Path | None) -> Any:
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(),
-        analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
-    )
-    context = gx.get_context(mode="ephemeral", project_config=config)
+    """GX 1.x's ephemeral context, as its docs show (`gx.get_context(mode="ephemeral")`): stores in
+    memory, nothing written unless Data Docs are asked for; no analytics, no progress bars."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     if data_docs_dir is not None:
         context.add_data_docs_site(DOCS_SITE, {
             "class_name": "SiteBuilder",

@@ -130,6 +130,7 @@ class ValidationReport:
     data_docs_index: Path | None = None
     not_applicable: list[NotApplicable] = field(default_factory=list)
     checks: list[CheckStatus] = field(default_factory=list)
+    environment: list[str] = field(default_factory=list)  # the machine, not the report (e.g. no Tesseract)
 
     @property
     def critical(self) -> list[Failure]:
@@ -176,6 +177,7 @@ class ValidationReport:
             "checks": [c.to_dict() for c in self.checks],
             "failures": [f.to_dict() for f in self.failures],
             "not_applicable": [n.to_dict() for n in self.not_applicable],
+            "environment": list(self.environment),
             "data_docs_index": str(self.data_docs_index) if self.data_docs_index else None,
             "suites": {name: {"version": self.suite_versions.get(name), "result": result}
                        for name, result in self.results.items()},

@@ -27,6 +27,7 @@ from pipeline.validate.report import (
     sort_failures,
 )
 from pipeline.validate.suites import load_suites
+from pipeline.validate.vocabulary import validation_vocabulary
 from pipeline.validate.year_over_year import compare_years, current_metrics
 
 __all__ = ["Failure", "ValidationReport", "validate_extraction", "validation_frames"]
@@ -41,10 +42,25 @@ def validation_frames(extraction: Any, previous_metrics: pd.DataFrame | None = N
     """
     # GX reports offending rows by index: make it unique so each maps back to one row.
     frames = {name: getattr(extraction, name).reset_index(drop=True) for name in RAW_TABLES}
+    frames["extraction_issues"] = without_environment(frames["extraction_issues"])
     frames.update(check_tables(extraction))
     frames["year_over_year"] = compare_years(current_metrics(extraction) if previous_metrics is not None
                                              else None, previous_metrics)
     return frames
+
+
+def without_environment(issues: pd.DataFrame) -> pd.DataFrame:
+    """Extraction issues about the report only: a missing optional tool is the machine's, not a finding."""
+    kinds = validation_vocabulary().environment_issue_kinds
+    if issues.empty or "kind" not in issues.columns:
+        return issues
+    return issues[~issues["kind"].isin(kinds)].reset_index(drop=True)
+
+
+def environment_notes(extraction: Any) -> list[str]:
+    """One line per environment problem extraction met (e.g. Tesseract missing): notes, not findings."""
+    kinds = validation_vocabulary().environment_issue_kinds
+    return list(dict.fromkeys(i.text for i in getattr(extraction, "issues", []) if i.kind in kinds))
 
 
 def validate_extraction(extraction: Any, data_docs_dir: Path | None = None, *,
@@ -76,4 +92,5 @@ def validate_extraction(extraction: Any, data_docs_dir: Path | None = None, *,
         data_docs_index=index,
         not_applicable=not_applicable,
         checks=check_statuses(suites, failures, not_applicable),
+        environment=environment_notes(extraction),
     )

@@ -31,6 +31,8 @@ class ValidationVocabulary:
     expense_labels: frozenset[str]
     result_labels: frozenset[str]
     breakdown_min_items: int
+    list_prefixes: tuple[str, ...] = ()
+    environment_issue_kinds: frozenset[str] = frozenset()
 
     @staticmethod
     def _has_word(label: object, words: frozenset[str]) -> bool:
@@ -46,6 +48,10 @@ class ValidationVocabulary:
 
     def is_municipality_count(self, label: object) -> bool:
         return self._has_word(label, self.municipality_count_words)
+
+    def shows_list(self, text: object) -> bool:
+        """Whether text holds the start of a printed municipality list (`Kunnat: ...`)."""
+        return isinstance(text, str) and any(prefix in text.casefold() for prefix in self.list_prefixes)
 
     def is_funding_section(self, section: object) -> bool:
         return isinstance(section, str) and _fold(section) in self.funding_sections
@@ -94,4 +100,6 @@ def validation_vocabulary() -> ValidationVocabulary:
         expense_labels=_words(finance["expenses"]),
         result_labels=_words(finance["result"]),
         breakdown_min_items=int(notes["min_items"]),
+        list_prefixes=tuple(p.casefold() for p in raw["municipality_list_prefixes"]["prefixes"]),
+        environment_issue_kinds=frozenset(raw["environment_issue_kinds"]["kinds"]),
     )

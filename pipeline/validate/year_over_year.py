@@ -126,3 +126,25 @@ def current_metrics(extraction: Any) -> pd.DataFrame:
     figures = conform(extraction.figures, warehouse_specs()["figures"])
     metrics, _, _ = unit_metrics(figures)
     return metrics
+
+
+def change_lines(comparison: pd.DataFrame) -> list[str]:
+    """One warning line per row of `compare_years` worth a look: a unit that appeared or
+    disappeared, a metric past the factor, a sign change (the rows the GX suite warns on)."""
+    lines = []
+    for rec in comparison.to_dict("records"):
+        change = text_or_none(rec.get("presence")) or text_or_none(rec.get("jump")) or text_or_none(rec.get("sign"))
+        if change is None:
+            continue
+        page = num(rec.get("page"))
+        where = ", ".join(p for p in (text_or_none(rec.get("unit")),
+                                      None if math.isnan(page) else f"p. {int(page)}") if p)
+        lines.append(f"year_over_year: {where}: {text_or_none(rec.get('detail')) or change}")
+    return lines
+
+
+def latest_earlier(report_year: int, candidates: dict[int, pd.DataFrame]) -> tuple[int, pd.DataFrame] | None:
+    """The (year, unit_metrics) of the latest year before `report_year` among `candidates`."""
+    earlier = [year for year in candidates if year < report_year and candidates[year] is not None
+               and not candidates[year].empty]
+    return (max(earlier), candidates[max(earlier)]) if earlier else None

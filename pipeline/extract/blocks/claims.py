@@ -16,7 +16,7 @@ def unclaimed_numbers(unit: UnitPage) -> list[ExtractionIssue]:
     """One warning per line holding numbers no figure accounts for."""
     values = [(f.x0, f.top) for f in unit.figures]
     tokens = _claimed_tokens(unit)
-    issues = []
+    issues = unread_lists(unit)
     for line in unit.lines:
         lost = [w.text for w in line.words if any(ch.isdigit() for ch in w.text)
                 and not _is_value(w, values) and w.text not in tokens]
@@ -24,6 +24,19 @@ def unclaimed_numbers(unit: UnitPage) -> list[ExtractionIssue]:
             issues.append(ExtractionIssue(unit.page, "unclaimed_number", WARNING,
                                           f"unclaimed number {', '.join(lost)} in '{line.text}'", unit.unit))
     return issues
+
+
+def unread_lists(unit: UnitPage) -> list[ExtractionIssue]:
+    """A municipality list line (`Kunnat: ...`) the block saw but that gave no names: named, with its
+    page, so validation can call the list lost rather than absent."""
+    if unit.municipalities:
+        return []
+    from pipeline.extract.lists.municipalities import strip_list_prefix
+
+    seen = [text for text in unit.claimed_text if strip_list_prefix(text) is not None]
+    return [ExtractionIssue(unit.page, "list_not_read", WARNING,
+                            f"municipality list printed but no names read from '{seen[0][:120]}'", unit.unit)
+            ] if seen else []
 
 
 def _is_value(word, values: list[tuple[float, float]]) -> bool:

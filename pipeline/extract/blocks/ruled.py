@@ -103,7 +103,9 @@ def read_table(table: RuledTable, words: list[Word], tol: Tolerances, settings: 
                 continue
         in_list = False
         if len(cells) == 1 or len(row) <= max(value_cols) or any(row[j] is None for j in value_cols):
-            section, parents = " ".join(c.text for c in cells if c.lines), []
+            # a heading is its own cell: a note beside it (a price, a remark) is not its name, and its
+            # numbers stay unclaimed (a warning), as beside a heading printed without rules
+            section, parents = next(c for c in cells if c.lines).text, []
             continue
         column = next((j for j in value_cols if _value(row[j]) is not None), value_cols[0])
         value = _value(row[column])

@@ -14,7 +14,6 @@ has 14 KB of content, 244 text operators and 5,600 bytes of text).
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import threading
@@ -37,13 +36,9 @@ class ResourceLimits:
 
     @classmethod
     def from_env(cls) -> "ResourceLimits":
-        """Defaults, each overridable by an environment variable (`ETK_MAX_FILE_BYTES`, ...)."""
-        def read(name: str, default: float, kind: type) -> Any:
-            raw = os.environ.get(name)
-            try:
-                return kind(raw) if raw else default
-            except ValueError:
-                return default
+        """Defaults, each overridable by an environment variable (`ETK_MAX_FILE_BYTES`, ...);
+        a bad value is an environment error naming the variable (`pipeline.settings_env`)."""
+        from pipeline.settings_env import read_number as read
 
         d = cls()
         return cls(max_file_bytes=read("ETK_MAX_FILE_BYTES", d.max_file_bytes, int),

@@ -38,7 +38,8 @@ def check_tables(extraction: Any, vocab: ValidationVocabulary | None = None) -> 
     return {
         "figure_values": figure_values(figures, vocab),
         "sums": sum_checks(figures, vocab),
-        "municipality_counts": municipality_counts(figures, municipalities, vocab),
+        "municipality_counts": municipality_counts(figures, municipalities, vocab,
+                                                   conform(extraction.extraction_issues, "extraction_issues")),
         "finance_identity": finance_identity(finance, extraction.report_year, vocab),
         "units": unit_pages(figures, vocab),
         "narrative": narrative_statements(figures, list(getattr(extraction, "narrative_pages", None) or []),

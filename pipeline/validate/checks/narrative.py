@@ -48,6 +48,28 @@ class NarrativeCues:
     part_of: tuple[str, ...]
     label_stopwords: frozenset[str]
     max_sentence_chars: int = 600
+    not_quantities: tuple[str, ...] = ()   # regexes: ages, clock times, dates, phones, postal codes
+    furniture_lines: tuple[str, ...] = ()  # regexes: page header and footer lines
+
+
+@lru_cache(maxsize=4)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
+def blank_non_quantities(sentence: str, cues: "NarrativeCues") -> str:
+    """The sentence with every number that is no quantity (an age, a time, a date, a phone number,
+    a postal code, a range) replaced by spaces of the same length, so positions stay."""
+    pattern = _any_of(cues.not_quantities)
+    return pattern.sub(lambda m: " " * len(m.group()), sentence) if pattern else sentence
+
+
+def without_furniture(text: str, cues: "NarrativeCues") -> str:
+    """Page text without its header and footer lines (a page number, `Toimintakertomus 2023 | 7`)."""
+    pattern = _any_of(cues.furniture_lines)
+    if pattern is None:
+        return text
+    return "\n".join(line for line in text.splitlines() if not pattern.search(line))
 
 
 @lru_cache(maxsize=4)
@@ -62,7 +84,8 @@ def narrative_cues() -> NarrativeCues:
     fold = lambda words: tuple(w.casefold() for w in words)  # noqa: E731
     return NarrativeCues(int(raw["stem_length"]), int(raw["max_ending"]), int(raw["near_words"]), fold(raw["whole_year"]),
                          fold(raw["other_quantity"]), fold(raw["part_of"]), frozenset(fold(raw["label_stopwords"])),
-                         int(raw["max_sentence_chars"]))
+                         int(raw["max_sentence_chars"]), tuple(raw.get("not_quantities", [])),
+                         tuple(raw.get("furniture_lines", [])))
 
 
 @dataclass(frozen=True)
@@ -117,7 +140,7 @@ def mentions(sentence: str, report_year: int, cues: NarrativeCues) -> list[Menti
     part = re.search(r"(?<!\w)(?:" + "|".join(map(re.escape, cues.part_of)) + r")(?!\w)", sentence.casefold())
     part_at = part.start() if part else len(sentence)
     out = []
-    for match in _NUMBER.finditer(sentence):
+    for match in _NUMBER.finditer(blank_non_quantities(sentence, cues)):
         value = _number(match)
         if match.start() >= part_at or (value.is_integer() and 1900 <= value <= 2100):
             continue
@@ -203,7 +226,7 @@ def narrative_statements(figures: pd.DataFrame, narrative: list[tuple[int, str]]
     """One row per narrative number matched to exactly one figure of its unit: printed (expected)
     against stated (found), with both texts and pages in `narrative` / `detail`."""
     cues = cues or narrative_cues()
-    texts = dict(narrative)
+    texts = {page: without_furniture(text, cues) for page, text in narrative}
     rows: list[dict[str, Any]] = []
     if figures.empty or not texts:
         return finish(rows, NARRATIVE_COLUMNS)

@@ -58,11 +58,12 @@ def _rows_above_total(rows: list[dict], i: int, vocab: ValidationVocabulary) -> 
     """A total with no indented rows sums the rows above it in its section (e.g. RAHOITUS)."""
     total = rows[i]
     section = text_or_none(total.get("section"))
-    if section is None:
+    euro = vocab.measure(total.get("uom")) == "euro"
+    if section is None and not euro:  # a euro total's parts are the euro rows above it, heading or not
         return _sum_row(total, "no_parts_found", "labelled_total", [], num(total["value"]))
     parts: list[tuple[str, float]] = []
     for row in reversed(rows[:i]):
-        if not same(row.get("section"), section):
+        if text_or_none(row.get("section")) != section and not same(row.get("section"), section):
             continue
         if vocab.says_total(row.get("label")):
             break  # the rows above belong to an earlier total
