@@ -42,3 +42,18 @@ def may_continue(text: str, settings: LayoutSettings = DEFAULT_SETTINGS, least: 
 def looks_like_untitled_figures(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> bool:
     """Rows of figures under no title anywhere in the report (not opened; reported so none is lost)."""
     return not vocabulary().mentions_statistics_title(text) and may_continue(text, settings, least=3)
+
+
+# `2014  2013`, `v. 2014  v. 2013`: two printed years side by side, as column heads print them
+_YEAR_HEADS = re.compile(r"(?:^|\s)(?:v\.\s?)?(?:19|20)\d{2}\s+(?:v\.\s?)?(?:19|20)\d{2}(?:\s|$)")
+
+
+def has_statistics_by_content(text: str) -> bool:
+    """Cheap, linear test on plain text: a summary chapter's name, a line of year heads, or rows of
+    figures (`looks_like_untitled_figures`). Only pages that pass get pdfplumber's layout work."""
+    vocab = vocabulary()
+    for line in text.splitlines():
+        short = line.strip()[:200]
+        if len(short) <= 120 and (vocab.is_summary_chapter(short) or _YEAR_HEADS.search(short)):
+            return True
+    return looks_like_untitled_figures(text)

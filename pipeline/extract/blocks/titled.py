@@ -54,6 +54,7 @@ class Figure:
     top: float
     source: str = "text"
     confidence: float | None = None
+    work_area: str | None = None  # a work-area heading above the unit (summary chapters)
 
 
 @dataclass
@@ -68,6 +69,7 @@ class UnitPage:
     state: "BlockState | None" = None      # where the block ended, for a block continued overleaf
     lines: list[Line] = field(default_factory=list)  # the block's lines, to account for every number
     claimed_text: list[str] = field(default_factory=list)  # text read but kept in no figure (name lists)
+    other_years: list[Figure] = field(default_factory=list)  # values of other years' columns (`unit_year`)
 
 
 @dataclass
