@@ -121,15 +121,15 @@ class _SummaryParser:
         vocab = vocabulary()
         for i, line in enumerate(self.lines):
             text = line.text
+            head = self.heads[i]
+            if head is not None:
+                self._start_head(head)
+                continue
             if vocab.is_summary_chapter(text) or vocab.chapter_heading.match(text):
                 self._close()
                 self.owner = self.work_area = self.head = None
                 self.pending = []
                 self.continuing = False
-                continue
-            head = self.heads[i]
-            if head is not None:
-                self._start_head(head)
                 continue
             row = self._row(line)
             if row is not None and row.values:
@@ -137,6 +137,7 @@ class _SummaryParser:
                 continue
             self._text_line(i, line)
         state = SummaryState(self.owner, self.work_area, self.head, list(self.parents), self.block is not None)
+        self._close()
         return SummaryPage(self.units, state, self.issues, self.unowned)
 
     # -- heads and headings ---------------------------------------------------
@@ -233,9 +234,7 @@ class _SummaryParser:
             uom = None
             if k + 1 < len(words) and parse_number(words[k + 1].text) is None \
                     and words[k + 1].x0 - words[k].x1 <= self.settings.uom_gap * words[k].size \
-                    and any(c.isalpha() or c in "€%$" for c in words[k + 1].text) \
-                    and (head is None or min(c.distance(words[k + 1]) for c in head.columns)
-                         > 0 or words[k + 1].text in ("%", "€")):
+                    and any(c.isalpha() or c in "€%$" for c in words[k + 1].text):
                 uom = words[k + 1].text
                 k += 1
             values.append(_Value(words[k - 1] if uom else words[k], value, uom))
