@@ -542,7 +542,8 @@ def _draw_chapter(pen: _Pen, block: Chapter) -> None:
 
 def _draw_unit_table(pen: _Pen, block: UnitTable) -> None:
     size, step = block.size, block.column_step
-    rights = [block.value_right + k * step for k in range(len(block.heads) + (1 if block.change_head else 0))]
+    columns = max([len(block.heads), *(len(r.values) for r in block.rows)]) + (1 if block.change_head else 0)
+    rights = [block.value_right + k * step for k in range(columns)]
     if block.work_area:
         pen.y += 6
         pen.text(block.margin, pen.y, block.work_area, size + 1, bold=True)
@@ -569,11 +570,11 @@ def _draw_unit_table(pen: _Pen, block: UnitTable) -> None:
                 pen.text(right, pen.y, value, size, right=True)
                 last = right
                 if block.uom_place == "after" and row.uom:
-                    pen.text(right + 3, pen.y, row.uom, size)
-                    last = right + 3 + width(row.uom, size)
+                    pen.text(right + 4.5, pen.y, row.uom, size)
+                    last = right + 4.5 + width(row.uom, size)
         if row.change:
-            pen.text(rights[len(block.heads)], pen.y, row.change, size, right=True)
-            last = rights[len(block.heads)]
+            pen.text(rights[-1], pen.y, row.change, size, right=True)
+            last = rights[-1]
         if row.paren:
             pen.text(last + 12, pen.y, row.paren, size)
         pen.y += block.pitch

@@ -244,8 +244,7 @@ class _SummaryParser:
         if len(label_words) >= 2:
             cand = label_words[-1]
             gap = cand.x0 - label_words[-2].x1
-            if is_uom_word(cand.text) and (gap >= self.settings.lone_value_gap * cand.size
-                                           or vocabulary().uom_kind(cand.text) is not None):
+            if is_uom_word(cand.text) and gap >= self.settings.lone_value_gap * cand.size:
                 slot_uom = cand.text
                 label_words = label_words[:-1]
         return _Row(label_words, slot_uom, values, words[k:], [(o.year, o.value, o.uom, p)
