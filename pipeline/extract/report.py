@@ -119,12 +119,13 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
                 carry = summary[1] if summary is not None and summary[0] == number - 1 else None
                 read = parse_summary_page(_content(lines), number, cover_year, carry)
                 found = read.units
-                by_content = bool(found)
+                by_content = True  # rows under no heading are reported just below
                 summary = (number, read.state)
                 issues.extend(read.issues)
                 if read.unowned_rows:
                     issues.append(ExtractionIssue(number, "untitled_figures", WARNING,
-                                                  f"{read.unowned_rows} rows of figures under no heading or title; "
+                                                  f"{read.unowned_rows} rows of figures under no statistics title "
+                                                  "or heading that continue no block on the page before; "
                                                   "not extracted"))
                 if may_continue(scans[number - 1].text):
                     numbers_pages.append(number)
@@ -148,7 +149,8 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
         skipped = [i.line() for i in issues if i.kind in ("page_over_limit", "unreadable_page")]
         unread = "; " + "; ".join(skipped[:3]) if skipped else ""
-        raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title"
+        raise NotAReport(f"{path}: no statistics pages found and no report title, not an annual report "
+                         f"(no '<UNIT> / Toimintalukuja v. <year>' title"
                          f"{images}{unread})")
     for unit in units:
         issues.extend(unclaimed_numbers(unit))

@@ -36,6 +36,7 @@ from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings
 from pipeline.extract.vocabulary import vocabulary
 
 _PAREN_START = re.compile(r"^\((?:19|20)\d{2}:?$")
+_HEADING_YEAR = re.compile(r"^(?:19|20)\d{2}$")
 _HEADING_WORDS = 10
 _HEADING_CHARS = 90
 
@@ -49,6 +50,8 @@ class SummaryState:
     head: YearHead | None = None
     parents: list[tuple[float, str]] = field(default_factory=list)
     open_block: bool = False
+    section: str | None = None
+    section_indent: float = 0.0
 
 
 @dataclass
@@ -85,8 +88,8 @@ def _is_heading(line: Line) -> bool:
     text = line.text.strip()
     if not text or len(text) > _HEADING_CHARS or len(line.words) > _HEADING_WORDS:
         return False
-    if any(parse_number(w.text) is not None for w in line.words):
-        return False
+    if any(parse_number(w.text) is not None and not _HEADING_YEAR.match(w.text) for w in line.words):
+        return False  # numbers other than a year (`Tilastoja vuodelta 2015`): a row, not a heading
     return (text[0].isupper() or text[0].isdigit()) and not text.endswith((".", ",", ";"))
 
 
@@ -109,6 +112,7 @@ class _SummaryParser:
         self.work_area = carry.work_area
         self.head = carry.head
         self.parents = list(carry.parents) if carry.open_block else []
+        self.section, self.section_indent = (carry.section, carry.section_indent) if carry.open_block else (None, 0.0)
         self.continuing = carry.open_block and carry.owner is not None
         self.block: UnitPage | None = None
         self.pending: list[tuple[str, bool]] = []
@@ -136,7 +140,8 @@ class _SummaryParser:
                 self._emit_row(line, row)
                 continue
             self._text_line(i, line)
-        state = SummaryState(self.owner, self.work_area, self.head, list(self.parents), self.block is not None)
+        state = SummaryState(self.owner, self.work_area, self.head, list(self.parents), self.block is not None,
+                             self.section, self.section_indent)
         self._close()
         return SummaryPage(self.units, state, self.issues, self.unowned)
 
@@ -153,6 +158,7 @@ class _SummaryParser:
         if uppers:
             self.work_area = uppers[-1]
         self.owner, self.head, self.pending, self.parents = owner, head, [], []
+        self.section = None
         self.continuing = False
         self._check_years(head)
 
@@ -174,17 +180,22 @@ class _SummaryParser:
     def _text_line(self, i: int, line: Line) -> None:
         tol = self.settings.at(line.size)
         nxt = self._next_row(i)
-        if self.block is not None and nxt is not None and nxt.label_words \
-                and nxt.label_words[0].x0 > line.x0 + tol.indent:
-            # a label without values whose indented rows follow: their parent
-            while self.parents and self.parents[-1][0] >= line.x0 - tol.indent:
-                self.parents.pop()
-            self.parents.append((line.x0, line.text))
-            self.block.lines.append(line)
+        if nxt is not None and nxt.label_words and nxt.label_words[0].x0 > line.x0 + tol.indent:
+            # a label or section without values whose indented rows follow: their parent, never a unit
+            if _is_upper(line.text) and not self.parents:
+                self.section, self.section_indent = " ".join(line.text.split()), line.x0  # `RAHOITUS`
+            else:
+                while self.parents and self.parents[-1][0] >= line.x0 - tol.indent:
+                    self.parents.pop()
+                self.parents.append((line.x0, line.text))
+            if self.block is not None:
+                self.block.lines.append(line)
             return
         self._close()
         self.continuing = False
-        if _is_heading(line):
+        self.section, self.parents = None, []
+        below = self.lines[i + 1].text if i + 1 < len(self.lines) else ""
+        if _is_heading(line) and not below[:1].islower():  # a lower-case line below: a wrapped label
             self.pending.append((" ".join(line.text.split()), _is_upper(line.text)))
             self.owner = None
         else:
@@ -286,6 +297,8 @@ class _SummaryParser:
         uoms = [v.uom or row.slot_uom or (head.uom if head else None) for _, v in figures]
         if not figures or any(u is None for u in uoms):
             return
+        if self.section is not None and indent <= self.section_indent + tol.indent:
+            self.section = None
         while self.parents and self.parents[-1][0] >= indent - tol.indent:
             self.parents.pop()
         parent = self.parents[-1][1] if self.parents else None
@@ -293,14 +306,14 @@ class _SummaryParser:
         note = join_words(row.note_words) or None
         current = self.report_year if self.report_year is not None else max(head.years if head else [0])
         for (year, value), uom in zip(figures, uoms):
-            fig = Figure(block.unit, year, self.page, None, parent, label, value.value, uom, note, "column",
+            fig = Figure(block.unit, year, self.page, self.section, parent, label, value.value, uom, note, "column",
                          round(indent, 2), round(value.word.x0, 2), round(value.word.top, 2),
                          work_area=self.work_area)
             (block.figures if year == current else block.other_years).append(fig)
             if year != current:
                 block.claimed_text.append(value.word.text)
         for year, value, uom, printed in row.other_years:
-            block.other_years.append(Figure(block.unit, year, self.page, None, parent, label, value,
+            block.other_years.append(Figure(block.unit, year, self.page, self.section, parent, label, value,
                                             uom or uoms[0], note, "note", round(indent, 2),
                                             round(row.values[0].word.x0, 2), round(line.words[0].top, 2),
                                             work_area=self.work_area))
