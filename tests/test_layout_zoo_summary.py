@@ -238,3 +238,71 @@ def test_random_summary_chapters_read_back_exactly(tmp_path, chapter):
     figures, others = _expected(heads, units)
     assert _rows(e.figures) == figures
     assert _rows(e.other_year_figures) == others
+
+
+# -- a whole report in the 2014 style, through the command line -------------------------------------
+
+VAUVA, KRIISI = "VAUVAPERHETYÖ", "PERHEVÄKIVALTA- JA KRIISITYÖ"
+# (work_area, unit, parent, label, uom, this year, previous year)
+REPORT_2014 = [
+    (VAUVA, "Ensikoti", None, "Asiakasperheitä", "perhettä", 31, 28),
+    (VAUVA, "Ensikoti", "Asiakasperheitä", "Aikuisia", "henkilöä", 33, 30),
+    (VAUVA, "Ensikoti", "Asiakasperheitä", "Lapsia", "lasta", 35, 31),
+    (VAUVA, "Ensikoti", None, "Hoitovuorokausia", "vrk", 4120, 3980),
+    (VAUVA, "Ensikoti", None, "Käyttöaste", "%", 79, 80),
+    (VAUVA, "Baby blues toiminta", None, "Asiakasperheitä", "perhettä", 64, 58),
+    (VAUVA, "Baby blues toiminta", None, "Puhelinkontakteja", "kertaa", 271, 240),
+    (VAUVA, "Baby blues toiminta", None, "Vertaisryhmiä", "kpl", 6, 5),
+    (KRIISI, "Turvakoti", None, "Asiakkaita", "henkilöä", 120, 100),
+    (KRIISI, "Turvakoti", "Asiakkaita", "Aikuisia", "henkilöä", 64, 55),
+    (KRIISI, "Turvakoti", "Asiakkaita", "Lapsia", "lasta", 56, 45),
+    (KRIISI, "Turvakoti", None, "Hoitovuorokausia", "vrk", 1850, 1702),
+    (KRIISI, "Avopalvelu", None, "Asiakkaita", "henkilöä", 88, 91),
+    (KRIISI, "Avopalvelu", None, "Tapaamisia", "käyntiä", 640, 602),
+    (KRIISI, "Avopalvelu", None, "Ryhmätoiminta", "tuntia", 96, 80),
+]
+
+
+def report_2014(path) -> Path:
+    """`VUOSIKERTOMUS v. 2014`: narrative chapters, `TALOUS` with the finance summary, then the closing
+    chapter `KOOSTE ASIAKASTYÖSTÄ` with work areas and units over two pages."""
+    def table(unit, first):
+        rows = [r for r in REPORT_2014 if r[1] == unit]
+        return UnitTable(unit, tuple(R(label, (f"{this:,}".replace(",", "\u00a0"), f"{prev:,}".replace(",", "\u00a0")),
+                                       uom, level=0 if parent is None else 1)
+                                     for _, _, parent, label, uom, this, prev in rows),
+                         heads=("2014", "2013"), work_area=rows[0][0] if first else "")
+    return write_report(path, [
+        cover(2014, title="VUOSIKERTOMUS"),
+        Page(Narrative.filler(22, heading="1. YHDISTYKSEN TOIMINTA")),
+        Page(Narrative.filler(22, heading="2. VAUVAPERHETYÖ")),
+        Page(Narrative.filler(20, heading="3. PERHEVÄKIVALTA- JA KRIISITYÖ")),
+        Page(Narrative.filler(8, heading="7. TALOUS"),
+             FinanceSummary(2014, (("Kokonaistuotot", "2\u00a0410\u00a0500,00"), ("Kokonaiskulut", "2\u00a0398\u00a0200,00 -"),
+                                   ("Tilikauden tulos", "12\u00a0300,00")))),
+        Page(Chapter("8. KOOSTE ASIAKASTYÖSTÄ"), table("Ensikoti", True), table("Baby blues toiminta", False)),
+        Page(table("Turvakoti", True), table("Avopalvelu", False)),
+    ])
+
+
+def test_a_whole_2014_style_report_through_the_command_line(tmp_path):
+    path = report_2014(tmp_path / "vuosikertomus-2014.pdf")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "etk_report.cli", "extract", str(path), "--out", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    figures = pd.read_csv(out / "figures.csv")
+    others = pd.read_csv(out / "other_years.csv")
+    assert list(others.columns) == list(figures.columns)
+    got = sorted(zip(figures["work_area"], figures["unit"], figures["parent"].where(figures["parent"].notna(), None),
+                     figures["label"], figures["uom"], figures["value"], figures["unit_year"]), key=repr)
+    assert got == sorted([(w, u, p, lab, uom, float(this), 2014) for w, u, p, lab, uom, this, _ in REPORT_2014],
+                         key=repr)
+    previous = sorted(zip(others["unit"], others["label"], others["value"], others["unit_year"]), key=repr)
+    assert previous == sorted([(u, lab, float(prev), 2013) for _, u, _, lab, _, _, prev in REPORT_2014], key=repr)
+    assert set(figures["page"]) == {6, 7}
+    assert not set(figures["value"]) & {2013.0, 2014.0}  # no year head read as a value
+    assert len(pd.read_csv(out / "finance_summary.csv")) == 3
+    checked = subprocess.run([sys.executable, "-m", "etk_report.cli", "validate", str(path), "--json",
+                              str(tmp_path / "v.json")], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
