@@ -294,7 +294,8 @@ def test_a_whole_2014_style_report_through_the_command_line(tmp_path):
     figures = pd.read_csv(out / "figures.csv")
     others = pd.read_csv(out / "other_years.csv")
     assert list(others.columns) == list(figures.columns)
-    got = sorted(zip(figures["work_area"], figures["unit"], figures["parent"].where(figures["parent"].notna(), None),
+    parents = [None if pd.isna(p) else p for p in figures["parent"]]
+    got = sorted(zip(figures["work_area"], figures["unit"], parents,
                      figures["label"], figures["uom"], figures["value"], figures["unit_year"]), key=repr)
     assert got == sorted([(w, u, p, lab, uom, float(this), 2014) for w, u, p, lab, uom, this, _ in REPORT_2014],
                          key=repr)
