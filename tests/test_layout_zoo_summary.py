@@ -307,3 +307,18 @@ def test_a_whole_2014_style_report_through_the_command_line(tmp_path):
     checked = subprocess.run([sys.executable, "-m", "etk_report.cli", "validate", str(path), "--json",
                               str(tmp_path / "v.json")], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_other_year_values_survive_the_cache_and_csv_formulas_are_neutralised(tmp_path):
+    from pipeline.extract.output.files import write_csvs
+    from pipeline.ingest.cache import extraction_from_data, extraction_to_data
+
+    path = _report(tmp_path, Page(Chapter("TILASTOT"), UnitTable("=Yksikkö", (
+        R("=SUMMA(A1)", ("31", "28"), "hlö"), R("Käyntejä", ("12", "9"), "käyntiä")), heads=("2014", "2013"))))
+    e = _extract(path)
+    back = extraction_from_data(extraction_to_data(e))
+    pd.testing.assert_frame_equal(back.other_year_figures, e.other_year_figures)
+    assert sorted(back.other_year_figures["value"]) == [9.0, 28.0]
+    write_csvs(e, tmp_path / "out")
+    others = pd.read_csv(tmp_path / "out" / "other_years.csv")
+    assert set(others["label"]) == {"'=SUMMA(A1)", "Käyntejä"} and set(others["unit"]) == {"'=Yksikkö"}
