@@ -322,3 +322,33 @@ def test_other_year_values_survive_the_cache_and_csv_formulas_are_neutralised(tm
     write_csvs(e, tmp_path / "out")
     others = pd.read_csv(tmp_path / "out" / "other_years.csv")
     assert set(others["label"]) == {"'=SUMMA(A1)", "Käyntejä"} and set(others["unit"]) == {"'=Yksikkö"}
+
+
+def test_a_titled_page_in_year_columns_and_with_values_in_parentheses(tmp_path):
+    """`ENSIKOTI / Toimintalukuja v. 2014` over `2014  2013  muutos %` columns, and `271 hlö (2013: 269)` in
+    a titled block's note: previous-year values never among the figures, nor in a note."""
+    from pdf_factory import Figure, Statistics
+
+    path = write_report(tmp_path / "t.pdf", [
+        cover(YEAR, title="VUOSIKERTOMUS"),
+        Page(Statistics("ENSIKOTI", YEAR, rows=()),
+             UnitTable(None, (R("Asiakasperheitä", ("31", "28"), "perhettä", change="+10,7"),
+                              R("Aikuisia", ("33", "30"), "hlö", level=1, change="+10,0")),
+                       heads=("2014", "2013"), change_head="muutos %")),
+        Page(Statistics("NEUVONTA", YEAR, rows=(Figure("Puheluita", "271", "kpl", note="(2013: 269)"),
+                                                Figure("Käyntejä", "40", "krt", note="kotona (2013: 35)")))),
+    ])
+    e = _extract(path)
+    assert _rows(e.figures) == sorted([
+        (None, "ENSIKOTI", 2014, None, "Asiakasperheitä", 31.0, "perhettä"),
+        (None, "ENSIKOTI", 2014, "Asiakasperheitä", "Aikuisia", 33.0, "hlö"),
+        (None, "NEUVONTA", 2014, None, "Puheluita", 271.0, "kpl"),
+        (None, "NEUVONTA", 2014, None, "Käyntejä", 40.0, "krt")], key=repr)
+    assert _rows(e.other_year_figures) == sorted([
+        (None, "ENSIKOTI", 2013, None, "Asiakasperheitä", 28.0, "perhettä"),
+        (None, "ENSIKOTI", 2013, "Asiakasperheitä", "Aikuisia", 30.0, "hlö"),
+        (None, "NEUVONTA", 2013, None, "Puheluita", 269.0, "kpl"),
+        (None, "NEUVONTA", 2013, None, "Käyntejä", 35.0, "krt")], key=repr)
+    notes = dict(zip(e.figures["label"], e.figures["note"]))
+    assert pd.isna(notes["Puheluita"]) and notes["Käyntejä"] == "kotona"
+    assert [i for i in e.issues if i.kind not in ("no_finance_summary", "unknown_unit_of_measure")] == []

@@ -114,6 +114,7 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
             found = parse_statistics_page(lines, number, continues=previous, tables=tables)
             for unit in found:
                 move_other_years(unit)
+                issues.extend(unit.issues)
             by_content = False
             if not found and not finance_page:
                 carry = summary[1] if summary is not None and summary[0] == number - 1 else None
