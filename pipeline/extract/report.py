@@ -144,13 +144,17 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
             if not by_content:
                 issues.extend(_titles_not_laid_out(scans[number - 1].text, found, number))
 
-    if not units and cover_year is not None:
+    unreadable = [i for i in issues if i.kind in ("page_over_limit", "unreadable_page") and i.severity == CRITICAL]
+    if not units and cover_year is not None and not unreadable:
+        # an annual report whose pages were all read: not bad input, but nothing to load (critical issue)
         return _no_statistics(path, cover_year, scans, image_pages, issues, finance, numbers_pages)
     if not units:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
         skipped = [i.line() for i in issues if i.kind in ("page_over_limit", "unreadable_page")]
         unread = "; " + "; ".join(skipped[:3]) if skipped else ""
-        raise NotAReport(f"{path}: no statistics pages found and no report title, not an annual report "
+        why = ("no report title, not an annual report" if cover_year is None
+               else "the pages that may hold them were not read")
+        raise NotAReport(f"{path}: no statistics pages found, {why} "
                          f"(no '<UNIT> / Toimintalukuja v. <year>' title"
                          f"{images}{unread})")
     for unit in units:

@@ -104,7 +104,7 @@ def read_year_head(line: Line, report_year: int | None,
     if any(parse_number(w.text) is not None for cell in rest for w in cell):
         return None  # a row of figures, not heads
     uom = None
-    if len(rest) >= 2 and _is_uom_word(join_words(rest[-1])):
+    if len(rest) >= 2 and is_uom_word(join_words(rest[-1])):
         uom = join_words(rest.pop())
     owner = " ".join(join_words(cell) for cell in rest) or None
     if owner is None and len(years) == 1 and not any(c.role == CHANGE for c in columns):
@@ -114,15 +114,11 @@ def read_year_head(line: Line, report_year: int | None,
     return YearHead(owner, tuple(columns), uom, line)
 
 
-def _is_uom_word(text: str) -> bool:
+def is_uom_word(text: str) -> bool:
     """A short word that can be a unit of measure: listed, or lower case without digits (`hlö`, `vrk`)."""
     if vocabulary().uom_kind(text) is not None:
         return True
     return 0 < len(text) <= 14 and " " not in text and text[:1].islower() and not any(c.isdigit() for c in text)
-
-
-def is_uom_word(text: str) -> bool:
-    return _is_uom_word(text)
 
 
 @dataclass(frozen=True)
