@@ -507,7 +507,106 @@ def _draw_image_page(c: rl_canvas.Canvas, page: ImagePage) -> None:
     c.drawImage(ImageReader(img), 40, 40, PAGE_WIDTH - 80, PAGE_HEIGHT - 80)
 
 
-_DRAW = {Statistics: _draw_statistics, Narrative: _draw_narrative, FinanceSummary: _draw_finance,
+# -- summary chapters (the association's earlier style: `KOOSTE ASIAKASTYÖSTÄ`) ------------------------
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter heading at the margin, bold: `KOOSTE ASIAKASTYÖSTÄ`, `8. TALOUS`."""
+
+    text: str
+    size: float = 14.0
+    x: float = 60.0
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """`label  uom  this-year  previous-year  [change]  [(2016: 269)]`: one value per year column."""
+
+    label: str
+    values: tuple[str, ...]
+    uom: str = ""
+    level: int = 0
+    change: str = ""        # the change column's value (`+12`, `-3,5`)
+    paren: str = ""         # printed after the values, e.g. `(2016: 269)`
+
+
+@dataclass(frozen=True)
+class UnitTable:
+    """One unit's table in a summary chapter.
+
+    `heads` are the value columns' heads, right-aligned over them (`("2014", "2013")`, `("v. 2014",)`,
+    `("2014", "edellinen vuosi")`); `change_head` adds a change column right of them. `uom_place`:
+    "slot" (`label  perhettä  31  28`), "after" (`label  31 perhettä  28 perhettä`) or "head" (printed
+    once on the heads' line over the unit-of-measure column, rows without it). `unit` is the unit's bold
+    subheading, on the heads' line (`unit_on_head_line`) or on its own line above; None prints no
+    subheading (a table continued from the page before). `work_area`: an upper-case heading above it.
+    """
+
+    unit: str | None
+    rows: tuple[SummaryRow, ...]
+    heads: tuple[str, ...] = ()
+    change_head: str = ""
+    uom_place: str = "slot"
+    head_uom: str = ""
+    unit_on_head_line: bool = True
+    work_area: str = ""
+    size: float = 10.5
+    pitch: float = 16.0
+    margin: float = 60.0
+    indent: float = 14.0
+    uom_x: float = 250.0
+    value_right: float = 350.0
+    column_step: float = 85.0
+
+
+def _draw_chapter(pen: _Pen, block: Chapter) -> None:
+    pen.y += 10
+    pen.text(block.x, pen.y, block.text, block.size, bold=True)
+    pen.y += 28
+
+
+def _draw_unit_table(pen: _Pen, block: UnitTable) -> None:
+    size, step = block.size, block.column_step
+    columns = max([len(block.heads), *(len(r.values) for r in block.rows)]) + (1 if block.change_head else 0)
+    rights = [block.value_right + k * step for k in range(columns)]
+    if block.work_area:
+        pen.y += 6
+        pen.text(block.margin, pen.y, block.work_area, size + 1, bold=True)
+        pen.y += block.pitch + 6
+    if block.unit and not (block.unit_on_head_line and block.heads):
+        pen.text(block.margin, pen.y, block.unit, size, bold=True)
+        pen.y += block.pitch
+    if block.heads:
+        if block.unit and block.unit_on_head_line:
+            pen.text(block.margin, pen.y, block.unit, size, bold=True)
+        for right, head in zip(rights, (*block.heads, block.change_head)):
+            if head:
+                pen.text(right, pen.y, head, size, bold=True, right=True)
+        if block.uom_place == "head" and block.head_uom:
+            pen.text(block.uom_x, pen.y, block.head_uom, size, bold=True)
+        pen.y += block.pitch
+    for row in block.rows:
+        pen.text(block.margin + row.level * block.indent, pen.y, row.label, size)
+        if block.uom_place == "slot" and row.uom:
+            pen.text(block.uom_x, pen.y, row.uom, size)
+        last = block.value_right
+        for right, value in zip(rights, row.values):
+            if value:
+                pen.text(right, pen.y, value, size, right=True)
+                last = right
+                if block.uom_place == "after" and row.uom:
+                    pen.text(right + 4.5, pen.y, row.uom, size)
+                    last = right + 4.5 + width(row.uom, size)
+        if row.change:
+            pen.text(rights[-1], pen.y, row.change, size, right=True)
+            last = rights[-1]
+        if row.paren:
+            pen.text(last + 12, pen.y, row.paren, size)
+        pen.y += block.pitch
+    pen.y += block.pitch / 2
+
+
+_DRAW = {Chapter: _draw_chapter, UnitTable: _draw_unit_table, Statistics: _draw_statistics, Narrative: _draw_narrative, FinanceSummary: _draw_finance,
          _Cover: _draw_cover, SideBySide: _draw_side_by_side}
 
 

@@ -20,6 +20,7 @@ from pipeline.extract.layout.lines import merge_numbers, split_units
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.read.pages import Word
 from pipeline.extract.report import extract_report
+from pipeline.extract.vocabulary import vocabulary
 
 SEPARATORS = (" ", NBSP, NNBSP, THIN)
 NEGATIVE_STYLES = ("trailing", "trailing-spaced", "leading", "minus-sign", "parentheses")
@@ -150,6 +151,12 @@ def statistics_block(draw, narrow: bool = False) -> tuple[Statistics, list[tuple
 
 
 
+def assert_no_issues_but_unknown_uoms(ex) -> None:
+    """Nothing unclaimed or lost; a unit of measure vocabulary.json does not list is named once (issue 19)."""
+    assert [i for i in ex.issues if i.kind not in ("no_finance_summary", "unknown_unit_of_measure")] == []
+    named = [i.text.split("'")[1] for i in ex.issues if i.kind == "unknown_unit_of_measure"]
+    assert sorted(named) == sorted({u for u in ex.figures["uom"] if vocabulary().uom_kind(u) is None})
+
 
 @settings(max_examples=30, derandomize=True, deadline=None, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -160,7 +167,7 @@ def test_a_random_block_is_extracted_exactly_as_drawn(tmp_path, drawn):
     ex = extract_report(pdf)
     assert ex.units == [block.unit]
     assert rows(ex.figures) == expected
-    assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []
+    assert_no_issues_but_unknown_uoms(ex)
 
 
 @st.composite
@@ -184,7 +191,7 @@ def test_a_random_block_continued_overleaf_keeps_unit_section_and_parents(tmp_pa
     assert ex.units == [first.unit]
     assert rows(ex.figures) == expected
     assert list(ex.figures["page"]) == [2] * on_first + [3] * (len(expected) - on_first)
-    assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []
+    assert_no_issues_but_unknown_uoms(ex)
 
 
 @st.composite
@@ -206,4 +213,4 @@ def test_two_random_blocks_side_by_side_keep_their_own_rows(tmp_path, drawn):
     assert ex.units == [left.unit, right.unit]
     assert rows(ex.figures[ex.figures["unit"] == left.unit]) == left_rows
     assert rows(ex.figures[ex.figures["unit"] == right.unit]) == right_rows
-    assert [i for i in ex.issues if i.kind != "no_finance_summary"] == []
+    assert_no_issues_but_unknown_uoms(ex)

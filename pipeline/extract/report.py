@@ -12,13 +12,15 @@ import pandas as pd
 from pipeline.errors import EnvironmentProblem, NotAReport, ReportError
 from pipeline.extract.issues import CRITICAL, WARNING, ExtractionIssue
 from pipeline.extract.blocks.claims import unclaimed_numbers
-from pipeline.extract.blocks.continued import looks_like_untitled_figures, may_continue
+from pipeline.extract.blocks.continued import has_statistics_by_content, looks_like_untitled_figures, may_continue
 from pipeline.extract.finance.summary import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout.furniture import Furniture, FurniturePlaces, find_furniture
 from pipeline.extract.layout.lines import group_lines
 from pipeline.extract.read.pages import PageProblem, PageScan, open_words, scan_pages
 from pipeline.extract.blocks.ruled import RuledTable
-from pipeline.extract.blocks.titled import UnitPage, parse_statistics_page
+from pipeline.extract.blocks.summary import SummaryState, parse_summary_page
+from pipeline.extract.blocks.titled import UnitPage, _content, parse_statistics_page
+from pipeline.extract.blocks.year_columns import move_other_years, unknown_uoms
 from pipeline.extract.output.tables import figures_frame, frame
 from pipeline.extract.vocabulary import vocabulary
 
@@ -33,6 +35,9 @@ class Extraction:
     figures: pd.DataFrame
     finance_summary: pd.DataFrame
     municipalities: pd.DataFrame
+    # values printed for other years than the report's (previous-year columns, `(2016: 269)`):
+    # the columns of `figures`, `unit_year` the year of the value's column; never among the figures
+    other_year_figures: pd.DataFrame = field(default_factory=lambda: figures_frame(0, [], "other_year_figures"))
     image_pages: list[int] = field(default_factory=list)
     issues: list[ExtractionIssue] = field(default_factory=list)
     # (page, plain text) of the pages without figures: evidence validation checks the tables against
@@ -79,6 +84,7 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
         scans = [replace(scan, text=furniture.strip_text(scan.text)) for scan in printed]
         wanted = _pages_to_read(scans)
     places = FurniturePlaces(furniture)
+    cover_year = _cover_year(printed)
     image_pages = [scan.number for scan in scans if scan.is_image_page and scan.number not in wanted]
     ocr_words, issues = _read_image_pages(path, image_pages, ocr)
     issues.extend(ExtractionIssue(scan.number, "untitled_figures", WARNING,
@@ -88,6 +94,8 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
 
     units: list[UnitPage] = []
     finance: list[FinanceRow] = []
+    summary: tuple[int, SummaryState] | None = None  # the last page read by content, and where it ended
+    numbers_pages: list[int] = []  # pages read that hold rows of numbers, for a report where no block is found
     issues += [_page_issue(scan.number, "page_over_limit", f"skipped: {scan.skipped}", scan.head,
                            unknown=not scan.head) for scan in scans if scan.skipped]
     issues += [_page_issue(scan.number, "unreadable_page", f"damaged: {scan.damaged}; figures on it may be "
@@ -111,6 +119,24 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
             # a block may run onto this page, but never onto the finance summary's page
             previous = units[-1] if units and units[-1].page == number - 1 and not finance_page else None
             found = parse_statistics_page(lines, number, continues=previous, tables=tables)
+            for unit in found:
+                move_other_years(unit)
+                issues.extend(unit.issues)
+            by_content = False
+            if not found and not finance_page:
+                carry = summary[1] if summary is not None and summary[0] == number - 1 else None
+                read = parse_summary_page(_content(lines), number, cover_year, carry)
+                found = read.units
+                by_content = True  # rows under no heading are reported just below
+                summary = (number, read.state)
+                issues.extend(read.issues)
+                if read.unowned_rows:
+                    issues.append(ExtractionIssue(number, "untitled_figures", WARNING,
+                                                  f"{read.unowned_rows} rows of figures under no statistics title "
+                                                  "or heading that continue no block on the page before; "
+                                                  "not extracted"))
+                if may_continue(scans[number - 1].text):
+                    numbers_pages.append(number)
             units.extend(found)
             if number in ocr_words:
                 from pipeline.extract.ocr.tesseract import ocr_issues
@@ -122,13 +148,21 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
                 issues.append(ExtractionIssue(number, "title_without_figures", CRITICAL,
                                               "its text has a statistics title, but no title line was found in its "
                                               "layout; its figures were not extracted"))
-            issues.extend(_titles_not_laid_out(scans[number - 1].text, found, number))
+            if not by_content:
+                issues.extend(_titles_not_laid_out(scans[number - 1].text, found, number))
 
+    unreadable = [i for i in issues if i.kind in ("page_over_limit", "unreadable_page") and i.severity == CRITICAL]
+    if not units and cover_year is not None and not unreadable:
+        # an annual report whose pages were all read: not bad input, but nothing to load (critical issue)
+        return _no_statistics(path, cover_year, scans, image_pages, issues, finance, numbers_pages)
     if not units:
         images = f"; pages without a text layer: {_page_list(image_pages)}" if image_pages else ""
         skipped = [i.line() for i in issues if i.kind in ("page_over_limit", "unreadable_page")]
         unread = "; " + "; ".join(skipped[:3]) if skipped else ""
-        raise NotAReport(f"{path}: no statistics pages found (no '<UNIT> / Toimintalukuja v. <year>' title"
+        why = ("no report title, not an annual report" if cover_year is None
+               else "the pages that may hold them were not read")
+        raise NotAReport(f"{path}: no statistics pages found, {why} "
+                         f"(no '<UNIT> / Toimintalukuja v. <year>' title"
                          f"{images}{unread})")
     for unit in units:
         issues.extend(unclaimed_numbers(unit))
@@ -140,11 +174,14 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
                                       "no finance summary (YHTEENVETO TALOUSLUVUISTA) found"))
 
     year = _report_year(printed, units)  # a running `Toimintakertomus 2024` says the year too
+    issues.extend(unknown_uoms([fig for unit in units for fig in (*unit.figures, *unit.other_years)]))
     return Extraction(
         source=path,
         report_year=year,
         page_count=len(scans),
         figures=figures_frame(year, [fig for unit in units for fig in unit.figures]),
+        other_year_figures=figures_frame(year, [fig for unit in units for fig in unit.other_years],
+                                        "other_year_figures"),
         finance_summary=frame("finance_summary", [
             {"report_year": year, "label": r.label, "value": r.value, "page": r.page, "top": r.top}
             for r in finance]),
@@ -206,22 +243,49 @@ def _furniture(scans: list[PageScan], wanted: set[int]) -> Furniture:
 
 
 def _pages_to_read(scans: list[PageScan]) -> list[int]:
-    """Pages with a title, and each page after one that may continue its block (`continued.py`)."""
+    """Pages with a title or with statistics by content (a summary chapter's name, year heads, rows of
+    figures), and each page after one that may continue its block (`continued.py`)."""
     wanted: list[int] = []
     statistics: set[int] = set()  # pages with a title, or that may continue a block
     vocab = vocabulary()
     for scan in scans:
-        if vocab.mentions_statistics_title(scan.text) or (scan.number - 1 in statistics and may_continue(scan.text)):
+        if vocab.mentions_statistics_title(scan.text) or has_statistics_by_content(scan.text) \
+                or (scan.number - 1 in statistics and may_continue(scan.text)):
             statistics.add(scan.number)
         if scan.number in statistics or vocab.finance_title.search(scan.text):
             wanted.append(scan.number)
     return wanted
 
 
-def _report_year(scans: list[PageScan], units: list[UnitPage]) -> int:
-    """The year on the report's cover; failing that, the year most statistics pages print."""
+def _cover_year(scans: list[PageScan]) -> int | None:
+    """The year of the report title (`VUOSIKERTOMUS v. 2014`) on one of the first pages, if printed."""
     for scan in scans[:3]:
         m = vocabulary().report_title.search(re.sub(r"\s+", " ", scan.text))
         if m:
             return int(m.group("year"))
+    return None
+
+
+def _report_year(scans: list[PageScan], units: list[UnitPage]) -> int:
+    """The year on the report's cover; failing that, the year most statistics pages print."""
+    year = _cover_year(scans)
+    if year is not None:
+        return year
     return Counter(unit.unit_year for unit in units).most_common(1)[0][0]
+
+
+def _no_statistics(path: Path, year: int, scans: list[PageScan], image_pages: list[int],
+                   issues: list[ExtractionIssue], finance: list[FinanceRow], numbers_pages: list[int]) -> Extraction:
+    """An annual report (its title is found) in which no statistics block is: not bad input, but a
+    critical issue naming the pages that hold rows of numbers, so nothing is loaded from it."""
+    pages = numbers_pages or [scan.number for scan in scans if looks_like_untitled_figures(scan.text)]
+    where = f"pages holding rows of numbers: {_page_list(pages)}" if pages else "no page holds rows of numbers"
+    issues.append(ExtractionIssue(None, "no_statistics_found", CRITICAL,
+                                  f"an annual report {year}, but no statistics block was found; {where}"))
+    return Extraction(
+        source=path, report_year=year, page_count=len(scans), figures=figures_frame(year, []),
+        finance_summary=frame("finance_summary", [
+            {"report_year": year, "label": r.label, "value": r.value, "page": r.page, "top": r.top}
+            for r in finance]),
+        municipalities=frame("municipalities", []), image_pages=image_pages, issues=issues,
+        narrative_pages=[(scan.number, scan.text) for scan in scans if scan.has_text_layer])

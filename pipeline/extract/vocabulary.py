@@ -72,6 +72,20 @@ class Vocabulary:
     municipality_list_prefixes: tuple[str, ...]
     municipality_count_labels: tuple[str, ...]
     list_conjunctions: tuple[str, ...]
+    summary_chapters: tuple[str, ...] = ()
+    previous_year_heads: tuple[str, ...] = ()
+    current_year_heads: tuple[str, ...] = ()
+    change_heads: tuple[str, ...] = ()
+    uom_kinds: tuple[tuple[str, str], ...] = ()  # (unit of measure casefolded, kind)
+
+    def uom_kind(self, uom: str) -> str | None:
+        """count, days, hours, euros or percent for a listed unit of measure; None for an unknown one."""
+        return dict(self.uom_kinds).get(uom.casefold())
+
+    def is_summary_chapter(self, text: str) -> bool:
+        """A line that is a summary chapter's name (`KOOSTE ASIAKASTYÖSTÄ`, `TILASTOT`), maybe numbered."""
+        words = " ".join(text.split()).casefold().lstrip("0123456789. ")
+        return words in self.summary_chapters
 
     def is_municipality_count(self, label: str) -> bool:
         return label.casefold().startswith(self.municipality_count_labels)
@@ -116,4 +130,10 @@ def _load(path: str | None) -> Vocabulary:
         municipality_list_prefixes=tuple(p.casefold() for p in raw["municipality_list_prefixes"]),
         municipality_count_labels=tuple(p.casefold() for p in raw["municipality_count_labels"]),
         list_conjunctions=tuple(raw["list_conjunctions"]),
+        summary_chapters=tuple(c.casefold() for c in raw.get("summary_chapters", ())),
+        previous_year_heads=tuple(h.casefold() for h in raw.get("year_column_heads", {}).get("previous", ())),
+        current_year_heads=tuple(h.casefold() for h in raw.get("year_column_heads", {}).get("current", ())),
+        change_heads=tuple(h.casefold() for h in raw.get("year_column_heads", {}).get("change", ())),
+        uom_kinds=tuple((u.casefold(), kind) for kind, units in raw.get("units_of_measure", {}).items()
+                        for u in units),
     )

@@ -42,3 +42,28 @@ def may_continue(text: str, settings: LayoutSettings = DEFAULT_SETTINGS, least: 
 def looks_like_untitled_figures(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> bool:
     """Rows of figures under no title anywhere in the report (not opened; reported so none is lost)."""
     return not vocabulary().mentions_statistics_title(text) and may_continue(text, settings, least=3)
+
+
+_ROW_RUN = 3  # this many rows one under another make a page worth reading
+_HEADING_LENGTH = 40  # a short line without digits between rows neither makes nor breaks a run
+
+# `2014  2013`, `v. 2014  v. 2013`: two printed years side by side, as column heads print them
+_YEAR_HEADS = re.compile(r"(?:^|\s)(?:v\.\s?)?(?:19|20)\d{2}\s+(?:v\.\s?)?(?:19|20)\d{2}(?:\s|$)")
+
+
+def has_statistics_by_content(text: str) -> bool:
+    """Cheap, linear test on plain text: a summary chapter's name, a line of year heads, or rows of
+    figures (`looks_like_untitled_figures`). Only pages that pass get pdfplumber's layout work."""
+    vocab = vocabulary()
+    run = 0  # consecutive short lines that read `label n uom`: the rows of a block
+    for line in text.splitlines():
+        short = line.strip()[:200]
+        if len(short) <= 120 and (vocab.is_summary_chapter(short) or _YEAR_HEADS.search(short)):
+            return True
+        if _PAGE_NUMBER.match(short) or (len(short) <= _HEADING_LENGTH and not any(c.isdigit() for c in short)):
+            continue  # a page number, or a subheading between the rows (`Ensikoti`)
+        row = len(short) <= _ROW_LENGTH and _VALUE_LINE.search(short) and not vocab.chapter_heading.match(short)
+        run = run + 1 if row else 0
+        if run >= _ROW_RUN:
+            return True
+    return looks_like_untitled_figures(text)

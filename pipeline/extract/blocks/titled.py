@@ -54,6 +54,7 @@ class Figure:
     top: float
     source: str = "text"
     confidence: float | None = None
+    work_area: str | None = None  # a work-area heading above the unit (summary chapters)
 
 
 @dataclass
@@ -68,6 +69,8 @@ class UnitPage:
     state: "BlockState | None" = None      # where the block ended, for a block continued overleaf
     lines: list[Line] = field(default_factory=list)  # the block's lines, to account for every number
     claimed_text: list[str] = field(default_factory=list)  # text read but kept in no figure (name lists)
+    other_years: list[Figure] = field(default_factory=list)  # values of other years' columns (`unit_year`)
+    issues: list = field(default_factory=list)  # ExtractionIssues found while reading the block
 
 
 @dataclass
@@ -117,12 +120,40 @@ def parse_statistics_page(lines: list[Line], page: int, continues: UnitPage | No
 
         def text_path(rest: list[Word], title=title, carry=carry) -> UnitPage:
             content = _content(group_lines(rest, settings))
+            by_years = _year_column_block(content, title, page, settings)
+            if by_years is not None:
+                return by_years
             result = _parse_block(_block_lines(content, settings), title.unit, title.year, page, settings, carry)
             result.lines = _before_chapter(content)
             return result
 
         units.append(_with_tables(region.words, inside, title.unit, title.year, page, settings, carry, text_path))
     return units
+
+
+def _year_column_block(content: list[Line], title: Title, page: int,
+                       settings: LayoutSettings) -> UnitPage | None:
+    """A titled block printed in year columns (`2014  2013  muutos %`), read as a summary table owned by
+    its title (`blocks/summary.py`); None when the block has no such heads."""
+    from pipeline.extract.blocks.summary import SummaryState, parse_summary_page
+    from pipeline.extract.blocks.year_columns import CHANGE, read_year_head
+
+    heads = [read_year_head(line, title.year, settings) for line in content]
+    if not any(h is not None and (len(h.years) >= 2 or any(c.role == CHANGE for c in h.columns)) for h in heads):
+        return None
+    read = parse_summary_page(content, page, title.year, SummaryState(owner=title.unit), settings)
+    result = UnitPage(title.unit, title.year, page, issues=read.issues)
+    for unit in read.units:
+        for fig in (*unit.figures, *unit.other_years):
+            if unit.unit != title.unit:  # a subheading inside a titled block is a section of it
+                fig.section = fig.section or unit.unit
+            fig.unit = title.unit
+        result.figures.extend(unit.figures)
+        result.other_years.extend(unit.other_years)
+        result.claimed_text.extend(unit.claimed_text)
+    result.lines = _before_chapter(content)
+    result.claimed_text.extend(line.text for line, head in zip(content, heads) if head is not None)
+    return result
 
 
 def _clip(table: RuledTable, region) -> RuledTable:

@@ -30,12 +30,13 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     return df.astype({name: PANDAS_DTYPES[col["type"]] for name, col in spec.items()})
 
 
-def figures_frame(report_year: int, figures: list) -> pd.DataFrame:
+def figures_frame(report_year: int, figures: list, table: str = "figures") -> pd.DataFrame:
+    """`figures` (or `other_year_figures`, the same columns) numbered by page and unit."""
     rows = []
     for fig in figures:
         row = asdict(fig)
         row["report_year"] = report_year
         rows.append(row)
-    df = frame("figures", rows)
+    df = frame(table, rows)
     df["row"] = df.groupby(["page", "unit"], sort=False).cumcount().astype("Int64") + 1
     return df
