@@ -29,4 +29,5 @@ def as_year(tables: WarehouseTables, year: int) -> WarehouseTables:
         if "unit_year" in frame:
             frame["unit_year"] = year
         frames[name] = frame
-    return WarehouseTables(year, frames, list(tables.unmapped_labels), list(tables.warnings))
+    return WarehouseTables(year, frames, list(tables.unmapped_labels), list(tables.warnings),
+                           tables.organization_id, tables.organization, dict(tables.coverage))

@@ -9,6 +9,7 @@ and this module imports neither Prefect nor Great Expectations.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,20 +52,20 @@ class PrepareSteps:
 
     hash_file: Callable[[str], str]
     extract: Callable[[str, str], tuple[Any, ...]]   # (pdf, sha256) -> (extraction, from cache[, [warnings]])
-    build_tables: Callable[[Any], Any]               # extraction -> pipeline.load.derive.WarehouseTables
+    build_tables: Callable[[Any], Any]               # extraction -> pipeline.model.derive.WarehouseTables
 
 
 @dataclass(frozen=True)
 class LoadSteps:
     """What `finish` calls; each may raise, and `finish` decides what a raise means."""
 
-    load_duckdb: Callable[[str, Any, IngestionRecord], Any]
+    load_duckdb: Callable[[str, Any, IngestionRecord], Any]   # -> pipeline.load.report.LoadReport
     load_postgres: Callable[[str, Any, IngestionRecord], Any]
     log_duckdb: Callable[[str, IngestionRecord], Any]
     log_postgres: Callable[[str, IngestionRecord], Any]
     export: Callable[[Any, str, str], str]           # (tables, out_dir, fmt) -> where it went
     artifacts: Callable[[Prepared, str], Any]        # (prepared, status); a raise is only a warning
-    held_year: Callable[[str, int], Any] | None = None  # (warehouse, year) -> shrink.YearContents | None
+    held_year: Callable[[str, str, int], Any] | None = None  # (warehouse, organization_id, year) -> YearContents | None
 
 
 @dataclass(frozen=True)
@@ -141,15 +142,17 @@ def in_load_order(prepared: list[Prepared]) -> list[Prepared]:
 
 
 def flag_duplicate_years(prepared: list[Prepared]) -> None:
-    """Warn on every report whose year an earlier report (in this order) already had."""
-    seen: dict[int, str] = {}
+    """Warn on every report whose (association, year) an earlier report (in this order) already had."""
+    seen: dict[tuple[str | None, int], str] = {}
     for p in prepared:
         if p.report_year is None or p.error:
             continue
-        if p.report_year in seen:
-            p.warnings.append(f"report year {p.report_year} is also in {seen[p.report_year]}; "
+        key = (p.tables.organization_id if p.tables is not None else None, p.report_year)
+        of = f" of {key[0]}" if key[0] else ""
+        if key in seen:
+            p.warnings.append(f"report year {p.report_year}{of} is also in {seen[key]}; "
                               f"the file loaded last replaces it")
-        seen[p.report_year] = p.file_name
+        seen[key] = p.file_name
 
 
 def gate(p: Prepared) -> tuple[str, str | None]:
@@ -168,11 +171,12 @@ def shrink_gate(p: Prepared, targets: Targets, steps: LoadSteps) -> tuple[str, s
     """
     if targets.replace or steps.held_year is None or p.report_year is None:
         return LOADED, None
+    organization = p.tables.organization_id
     try:
-        held = steps.held_year(str(targets.warehouse), p.report_year)
+        held = steps.held_year(str(targets.warehouse), organization, p.report_year)
     except Exception:  # noqa: BLE001 - e.g. locked: the load step retries and reports it
         return LOADED, None
-    loss = shrink_loss(p.report_year, held, incoming_contents(p.tables))
+    loss = shrink_loss(p.report_year, held, incoming_contents(p.tables), organization_id=organization)
     return (FAILED_VALIDATION, loss) if loss else (LOADED, None)
 
 
@@ -182,7 +186,9 @@ def new_record(p: Prepared) -> IngestionRecord:
     return IngestionRecord(
         file_name=p.file_name, sha256=p.sha256, started_at=p.started_at, report_year=p.report_year,
         validation=p.validation, row_counts=tables.row_counts() if tables else {},
-        unmapped_labels=len(tables.unmapped_labels) if tables else None, extract_cached=p.cache_hit)
+        unmapped_labels=len(tables.unmapped_labels) if tables else None, extract_cached=p.cache_hit,
+        organization_id=tables.organization_id if tables else None,
+        organization=tables.organization if tables else None)
 
 
 def new_outcome(p: Prepared, record: IngestionRecord) -> IngestOutcome:
@@ -192,7 +198,9 @@ def new_outcome(p: Prepared, record: IngestionRecord) -> IngestOutcome:
         status=ERROR, source=p.pdf, file_name=p.file_name, sha256=p.sha256, report_year=p.report_year,
         row_counts=record.row_counts, unmapped_labels=list(tables.unmapped_labels) if tables else [],
         validation=p.validation, validation_text=p.validation_text, cache_hit=p.cache_hit,
-        warnings=list(p.warnings), ingestion_id=record.ingestion_id, started_at=p.started_at.isoformat())
+        warnings=list(p.warnings), ingestion_id=record.ingestion_id, started_at=p.started_at.isoformat(),
+        organization_id=record.organization_id, organization=record.organization,
+        coverage=dict(tables.coverage) if tables else {})
 
 
 def finish(p: Prepared, targets: Targets, steps: LoadSteps) -> IngestOutcome:
@@ -225,7 +233,7 @@ def load(p: Prepared, record: IngestionRecord, outcome: IngestOutcome, targets: 
     """
     record.status, record.finished_at = LOADED, utcnow()
     try:
-        steps.load_duckdb(str(targets.warehouse), p.tables, record)
+        _take_report(outcome, steps.load_duckdb(str(targets.warehouse), p.tables, record))
     except Exception as exc:  # noqa: BLE001
         outcome.targets["duckdb"] = "error"
         outcome.environment = is_environment_problem(exc)
@@ -245,6 +253,17 @@ def load(p: Prepared, record: IngestionRecord, outcome: IngestOutcome, targets: 
             outcome.environment = is_environment_problem(exc)
             outcome.targets["postgres"] = "error"
             outcome.message = f"PostgreSQL load failed (DuckDB was loaded): {one_line(exc)}"
+
+
+def _take_report(outcome: IngestOutcome, report: Any) -> None:
+    """What the load noticed (`pipeline.load.report.LoadReport`): notes, restatements (warnings), alias proposals."""
+    outcome.notes += list(getattr(report, "notes", []) or [])
+    restatements = list(getattr(report, "restatements", []) or [])
+    outcome.warnings += restatements
+    if restatements and outcome.validation is not None:
+        outcome.validation = {**outcome.validation, "restatements": restatements,
+                              "warnings": outcome.validation.get("warnings", 0) + len(restatements)}
+    outcome.alias_proposals += list(getattr(report, "alias_proposals", []) or [])
 
 
 def export(tables: Any, outcome: IngestOutcome, targets: Targets, steps: LoadSteps) -> None:
@@ -270,7 +289,7 @@ def log_attempt(targets: Targets, record: IngestionRecord, outcome: IngestOutcom
     logs = [(steps.log_duckdb, str(targets.warehouse))] + ([(steps.log_postgres, targets.dsn)] if targets.dsn else [])
     for log_step, where in logs:
         try:
-            log_step(where, record)
+            _take_report(outcome, log_step(where, record))
         except Exception as exc:  # noqa: BLE001
             name = getattr(log_step, "name", None) or getattr(log_step, "__name__", "log")
             outcome.warnings.append(f"could not write the ingestions log ({name}): {one_line(exc)}")
@@ -287,24 +306,34 @@ def add_artifacts(p: Prepared, status: str, outcome: IngestOutcome, steps: LoadS
 def log_line(outcome: IngestOutcome) -> str:
     """The run log's line for an outcome; the message only when something went wrong."""
     reason = f": {outcome.message}" if outcome.message and outcome.status != LOADED else ""
-    return f"{outcome.file_name}: {outcome.status} (report year {outcome.report_year}){reason}"
+    return f"{outcome.file_name}: {outcome.status} ({outcome.report}){reason}"
 
 
 # --------------------------------------------------------------------------- artifacts' content
 
-def artifact_key(kind: str, year: int | None, file_name: str) -> str:
-    """Artifact keys: lowercase letters, digits and dashes only; the year, else the file's stem."""
-    stem = "".join(ch if ch.isalnum() else "-" for ch in Path(file_name).stem.lower())
-    return f"etk-{kind}-{year if year is not None else stem}".strip("-")
+def artifact_key(kind: str, year: int | None, file_name: str, organization_id: str | None = None) -> str:
+    """Artifact keys: lowercase letters, digits and dashes only; organisation and year, else the file's stem."""
+    stem = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in Path(file_name).stem.lower())
+    which = f"{organization_id}-{year}" if organization_id and year is not None else year if year is not None else stem
+    return re.sub(r"-+", "-", f"etk-{kind}-{which}").strip("-")
 
 
 def validation_markdown(p: Prepared, status: str) -> str:
     """The validation report as a markdown artifact: a short header, then the text report verbatim."""
     v = p.validation or {}
     head = (f"# Validation of {p.file_name}\n\n"
+            f"- organisation: {org_text(p)}\n"
             f"- report year: {p.report_year}\n- status: **{status}**\n"
             f"- critical failures: {v.get('critical_failures', '?')}\n\n")
     return head + "```text\n" + (p.validation_text or "").strip() + "\n```\n"
+
+
+def org_text(p: Prepared) -> str:
+    """'Name (id)' of a prepared report's association, or '?' before its tables exist."""
+    tables = p.tables
+    if tables is None:
+        return "?"
+    return f"{tables.organization or '(name not found)'} ({tables.organization_id})"
 
 
 def json_rows(frame: Any) -> list[dict[str, Any]]:
