@@ -264,7 +264,7 @@ def _artifacts(p: Prepared, status: str) -> None:
 
 
 def _org(p: Prepared) -> str | None:
-    return p.tables.organization_id if p.tables is not None else None
+    return getattr(p.tables, "organization_id", None)
 
 
 LOAD_STEPS = LoadSteps(load_duckdb=load_duckdb, load_postgres=load_postgres, log_duckdb=log_ingestion_duckdb,

@@ -147,7 +147,7 @@ def flag_duplicate_years(prepared: list[Prepared]) -> None:
     for p in prepared:
         if p.report_year is None or p.error:
             continue
-        key = (p.tables.organization_id if p.tables is not None else None, p.report_year)
+        key = (getattr(p.tables, "organization_id", None), p.report_year)
         of = f" of {key[0]}" if key[0] else ""
         if key in seen:
             p.warnings.append(f"report year {p.report_year}{of} is also in {seen[key]}; "
@@ -171,7 +171,7 @@ def shrink_gate(p: Prepared, targets: Targets, steps: LoadSteps) -> tuple[str, s
     """
     if targets.replace or steps.held_year is None or p.report_year is None:
         return LOADED, None
-    organization = p.tables.organization_id
+    organization = getattr(p.tables, "organization_id", None)
     try:
         held = steps.held_year(str(targets.warehouse), organization, p.report_year)
     except Exception:  # noqa: BLE001 - e.g. locked: the load step retries and reports it
@@ -187,8 +187,7 @@ def new_record(p: Prepared) -> IngestionRecord:
         file_name=p.file_name, sha256=p.sha256, started_at=p.started_at, report_year=p.report_year,
         validation=p.validation, row_counts=tables.row_counts() if tables else {},
         unmapped_labels=len(tables.unmapped_labels) if tables else None, extract_cached=p.cache_hit,
-        organization_id=tables.organization_id if tables else None,
-        organization=tables.organization if tables else None)
+        organization_id=getattr(tables, "organization_id", None), organization=getattr(tables, "organization", None))
 
 
 def new_outcome(p: Prepared, record: IngestionRecord) -> IngestOutcome:
@@ -200,7 +199,7 @@ def new_outcome(p: Prepared, record: IngestionRecord) -> IngestOutcome:
         validation=p.validation, validation_text=p.validation_text, cache_hit=p.cache_hit,
         warnings=list(p.warnings), ingestion_id=record.ingestion_id, started_at=p.started_at.isoformat(),
         organization_id=record.organization_id, organization=record.organization,
-        coverage=dict(tables.coverage) if tables else {})
+        coverage=dict(getattr(tables, "coverage", None) or {}))
 
 
 def finish(p: Prepared, targets: Targets, steps: LoadSteps) -> IngestOutcome:
@@ -330,10 +329,10 @@ def validation_markdown(p: Prepared, status: str) -> str:
 
 def org_text(p: Prepared) -> str:
     """'Name (id)' of a prepared report's association, or '?' before its tables exist."""
-    tables = p.tables
-    if tables is None:
+    organization_id = getattr(p.tables, "organization_id", None)
+    if organization_id is None:
         return "?"
-    return f"{tables.organization or '(name not found)'} ({tables.organization_id})"
+    return f"{getattr(p.tables, 'organization', None) or '(name not found)'} ({organization_id})"
 
 
 def json_rows(frame: Any) -> list[dict[str, Any]]:
