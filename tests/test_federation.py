@@ -39,13 +39,6 @@ def _record(tables, sha: str = "a" * 64) -> IngestionRecord:
                                        "failures": []})
 
 
-@pytest.fixture(scope="module")
-def other2022(tmp_path_factory):
-    """A second association's 2022 report, drawn: same year as the sample, other name on its cover."""
-    pdf = small_report(tmp_path_factory.mktemp("other") / "other-2022.pdf", year=2022)
-    return build_tables(extract_report(pdf))
-
-
 # --- organisation -------------------------------------------------------------------------------
 
 @settings(max_examples=300, derandomize=True, deadline=None)

@@ -113,7 +113,7 @@ def test_load_sample_creates_tables_from_the_schema_files(tmp_path, tables2022):
     path = tmp_path / "wh" / "etk.duckdb"
     counts = warehouse.load_year(path, tables2022, _record(tables2022))
     assert counts == {"figures": 153, "funding": 20, "finance_summary": 4, "municipalities": 59,
-                      "unit_metrics": 59, "unit_summary": 9, "other_year_figures": 0}
+                      "unit_metrics": 80, "unit_summary": 9, "other_year_figures": 0}
     assert warehouse.row_counts(path)["figures"] == {(LAHTI, 2022): 153}
     with duckdb.connect(str(path), read_only=True) as con:
         cols = [r[0] for r in con.execute("DESCRIBE unit_summary").fetchall()]
