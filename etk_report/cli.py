@@ -195,15 +195,16 @@ def _add_organization_option(p: argparse.ArgumentParser) -> None:
                         "footer, signature); its id is a slug of NAME")
 
 
-def _named(extraction, name: str | None):
-    """The extraction with `--organization` applied, and one line naming its association."""
+def _named(extraction, name: str | None) -> list[str]:
+    """Apply `--organization`; returns a line naming the association and one with the metric coverage."""
+    from pipeline.model.derive import build_tables, coverage_line
     from pipeline.model.organization import organization_id
 
     if name:
         extraction.organization = name
     found = extraction.organization or "(not found; give --organization NAME)"
-    print(f"organisation: {found} ({organization_id(extraction.organization)})")
-    return extraction
+    return [f"organisation: {found} ({organization_id(extraction.organization)})",
+            coverage_line(build_tables(extraction).coverage)]
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -213,10 +214,10 @@ def _extract(args: argparse.Namespace) -> int:
     progress = _progress(args)
     with progress.stage("extract"):
         extraction = extract_report(args.report, ocr=args.ocr)
-    extraction = _named(extraction, args.organization)
+    named = _named(extraction, args.organization)
     with _writing(args.out):
         written = write_csvs(extraction, args.out)
-    _print_split(summary_lines(extraction))
+    _print_split(summary_lines(extraction) + named)
     print(f"wrote {args.out}/" + ", ".join(path.name for path in written))
     return EXIT_OK
 
@@ -229,12 +230,13 @@ def _validate(args: argparse.Namespace) -> int:
         from pipeline.extract.report import extract_report
 
         extraction = extract_report(args.report, ocr=args.ocr)
-    extraction = _named(extraction, args.organization)
+    named = _named(extraction, args.organization)
     with progress.stage("validate", "(loading Great Expectations)"):
         from pipeline.validate.run import validate_extraction
 
         report = validate_extraction(extraction, data_docs_dir=args.data_docs)
     print(report.render_text())
+    print("\n".join(named))
     json_path = args.json or Path(f"{args.report.stem}.validation.json")
     with _writing(json_path):
         json_path.parent.mkdir(parents=True, exist_ok=True)

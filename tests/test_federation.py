@@ -254,3 +254,43 @@ def test_the_sample_is_90_percent_mapped_or_unit_specific(tables2022):
     assert coverage["mapped"] + coverage["unit_specific"] + coverage["unmapped"] == 153
     assert coverage["mapped"] + coverage["unit_specific"] >= 0.9 * 153
     assert len(tables2022.unmapped_labels) == coverage["unmapped"] or coverage["unmapped"] > 0
+
+
+# --- through the flow and the command line ------------------------------------------------------------
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_folder_with_two_associations_of_one_year_loads_both_and_reloads_nothing_new(tmp_path, capsys):
+    import shutil
+
+    from conftest import SAMPLE_PDF
+    from etk_report.cli import main
+    from flows.ingest import ingest_folder
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SAMPLE_PDF, inbox / SAMPLE_PDF.name)
+    small_report(inbox / "esimerkki-2022.pdf", year=2022)
+    path = tmp_path / "etk.duckdb"
+    outcomes = ingest_folder(inbox, warehouse=path, cache_dir=tmp_path / "cache")
+    assert sorted((o.organization_id, o.report_year, o.status) for o in outcomes) == [
+        (OTHER, 2022, "loaded"), (LAHTI, 2022, "loaded")], "\n".join(o.summary() for o in outcomes)
+    assert not [w for o in outcomes for w in o.warnings if "is also in" in w]  # not the same report year twice
+    assert all(f"report year 2022 of {o.organization_id}" in o.summary().splitlines()[0] for o in outcomes)
+    assert any("metric coverage: 100 mapped, 45 unit-specific, 8 unmapped of 153" in o.summary() for o in outcomes)
+    before = snapshot(partial(warehouse.read_table, path))
+    with duckdb.connect(str(path), read_only=True) as con:
+        orgs = [r[0] for r in con.execute("SELECT DISTINCT organization_id FROM unit_summary ORDER BY 1").fetchall()]
+    assert orgs == [OTHER, LAHTI]
+
+    # the drawn report again, named on the command line: a third association, the other two untouched
+    assert main(["ingest", str(inbox / "esimerkki-2022.pdf"), "--warehouse", str(path),
+                 "--organization", "Toinen ensi- ja turvakoti ry"]) == 0
+    out = capsys.readouterr().out
+    assert "loaded report year 2022 of toinen-ensi-ja-turvakoti-ry" in out
+    after = snapshot(partial(warehouse.read_table, path))
+    for name in DATA_TABLES:
+        frame = after[name]
+        pd.testing.assert_frame_equal(before[name].reset_index(drop=True),
+                                      frame[frame["organization_id"] != "toinen-ensi-ja-turvakoti-ry"]
+                                      .reset_index(drop=True), check_dtype=False, obj=name)
+    assert warehouse.row_counts(path)["unit_summary"][("toinen-ensi-ja-turvakoti-ry", 2022)] == 2

@@ -56,7 +56,7 @@ def test_ingest_report_loads_the_sample(loaded):
     assert outcome.exit_code == 0 and outcome.report_year == 2022 and not outcome.cache_hit
     assert outcome.row_counts == SAMPLE_COUNTS
     assert outcome.validation["passed"] and outcome.validation["critical_failures"] == 0
-    assert "Aamuturinat" in outcome.unmapped_labels
+    assert "Vertaistukiryhmä" in outcome.unmapped_labels and "Aamuturinat" not in outcome.unmapped_labels
     assert outcome.targets == {"duckdb": str(path)}
     assert {t: c.get((LAHTI, 2022), 0) for t, c in warehouse.row_counts(path).items()} == SAMPLE_COUNTS
     assert (parquet / "unit_summary" / "report_year=2022" / "part-0.parquet").exists()

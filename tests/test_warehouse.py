@@ -73,10 +73,14 @@ def test_metrics_follow_the_vocabulary_across_wordings(tables2022, truth):
 
 def test_unmapped_labels_are_listed_and_stay_in_figures(tables2022):
     unmapped = tables2022.unmapped_labels
-    assert "Aamuturinat" in unmapped and "Perheiden hoitovuorokaudet" in unmapped
+    assert "Vertaistukiryhmä" in unmapped and "Jonossa olevien lasten määrä" in unmapped
     assert "Asiakkaita yhteensä" not in unmapped and "Käyttöaste" not in unmapped
     assert "STEA" not in unmapped and "Muut tuotot" not in unmapped  # funding rows are the funding table
-    assert "Aamuturinat" in set(tables2022.frames["figures"]["label"])
+    # mapped since issue 22 (calls, family_care_days), or marked unit-specific (a named group)
+    assert "Puhelut" not in unmapped and "Perheiden hoitovuorokaudet" not in unmapped and "Aamuturinat" not in unmapped
+    assert {"Vertaistukiryhmä", "Aamuturinat"} <= set(tables2022.frames["figures"]["label"])
+    summary = tables2022.frames["unit_summary"].set_index("unit")
+    assert summary.loc["TURVAKOTI", "calls"] == 453 and summary.loc["ENSIKOTI", "family_care_days"] == 92
 
 
 def test_a_new_wording_is_a_vocabulary_row_not_code(tables2022):
