@@ -73,6 +73,10 @@ def compare_years(current: pd.DataFrame, previous: pd.DataFrame | None,
         old = then.get((rec["unit"], rec["metric"]))
         if old is not None:
             rows.append(_metric_row(year, before, rec, old, factor_limit))
+    if "organization_id" in current.columns and current["organization_id"].notna().any():
+        of = f" ({current['organization_id'].dropna().iloc[0]})"  # a warehouse holds many associations' years
+        for row in rows:
+            row["detail"] += of
     return finish(rows, YEAR_COLUMNS)
 
 
