@@ -59,7 +59,7 @@ def test_ingest_report_loads_the_sample(loaded):
     assert "Vertaistukiryhmä" in outcome.unmapped_labels and "Aamuturinat" not in outcome.unmapped_labels
     assert outcome.targets == {"duckdb": str(path)}
     assert {t: c.get((LAHTI, 2022), 0) for t, c in warehouse.row_counts(path).items()} == SAMPLE_COUNTS
-    assert (parquet / "unit_summary" / "report_year=2022" / "part-0.parquet").exists()
+    assert list((parquet / "unit_summary" / f"organization_id={LAHTI}" / "report_year=2022").glob("*.parquet"))
     log = warehouse.read_table(path, "ingestions")
     assert list(log["status"]) == ["loaded"] and log.loc[0, "sha256"] == file_sha256(SAMPLE_PDF)
     assert list(cache.iterdir()), "the extraction result is persisted in the cache folder"

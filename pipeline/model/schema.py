@@ -23,7 +23,6 @@ DATA_TABLES: tuple[str, ...] = (
     "other_year_figures",
 )
 LOG_TABLE = "ingestions"
-REPORT_KEY: tuple[str, ...] = ("organization_id", "report_year")  # what one load replaces
 
 _SQL = {
     "duckdb": {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN",
