@@ -131,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("report", type=Path, help="annual report PDF")
     p.add_argument("--out", type=Path, required=True, help="folder for figures.csv, finance_summary.csv, municipalities.csv")
     _add_ocr_option(p)
+    _add_organization_option(p)
     p.set_defaults(command=_extract)
 
     p = command("validate", "extract and validate; exit 1 if a critical check fails")
@@ -140,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-docs", type=Path, metavar="DIR", help="also build Great Expectations Data Docs (HTML) in DIR")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML report (readable offline)")
     _add_ocr_option(p)
+    _add_organization_option(p)
     p.set_defaults(command=_validate)
 
     p = command("ingest", "extract, validate and load into the warehouse (Prefect flow)")
@@ -173,11 +175,13 @@ def _load_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warehouse", type=Path, default=Path(os.environ.get("ETK_WAREHOUSE", DEFAULT_WAREHOUSE)),
                    help=f"DuckDB file (default: $ETK_WAREHOUSE or {DEFAULT_WAREHOUSE}, relative to the "
                         f"working directory; the absolute path is printed)")
-    p.add_argument("--parquet", type=Path, metavar="DIR", help="also export every table as Parquet, partitioned by year")
+    p.add_argument("--parquet", type=Path, metavar="DIR", help="also export every table as Parquet, partitioned by "
+                                                                   "organisation and year")
     p.add_argument("--csv", type=Path, metavar="DIR", help="also export every table as CSV")
     p.add_argument("--postgres", metavar="DSN", default=os.environ.get("ETK_POSTGRES_DSN"),
                    help="also load into PostgreSQL (default: $ETK_POSTGRES_DSN)")
     _add_ocr_option(p)
+    _add_organization_option(p)
     p.add_argument("--replace", action="store_true",
                    help="load even if a report holds fewer units or figures than the warehouse has for its year")
     p.add_argument("--report-html", type=Path, metavar="FILE",
@@ -205,6 +209,24 @@ def _add_ocr_option(p: argparse.ArgumentParser) -> None:
                         "installed; off = only name them; force = OCR every one (Tesseract required)")
 
 
+def _add_organization_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--organization", metavar="NAME",
+                   help="the association, instead of the name the report prints (cover, running header or "
+                        "footer, signature); its id is a slug of NAME")
+
+
+def _named(extraction, name: str | None) -> list[str]:
+    """Apply `--organization`; returns a line naming the association and one with the metric coverage."""
+    from pipeline.model.derive import build_tables, coverage_line
+    from pipeline.model.organization import organization_id
+
+    if name:
+        extraction.organization = name
+    found = extraction.organization or "(not found; give --organization NAME)"
+    return [f"organisation: {found} ({organization_id(extraction.organization)})",
+            coverage_line(build_tables(extraction).coverage)]
+
+
 def _extract(args: argparse.Namespace) -> int:
     from pipeline.extract.report import extract_report
     from pipeline.extract.output.files import summary_lines, write_csvs
@@ -212,9 +234,10 @@ def _extract(args: argparse.Namespace) -> int:
     progress = _progress(args)
     with progress.stage("extract"):
         extraction = extract_report(args.report, ocr=args.ocr)
+    named = _named(extraction, args.organization)
     with _writing(args.out):
         written = write_csvs(extraction, args.out)
-    _print_split(summary_lines(extraction))
+    _print_split(summary_lines(extraction) + named)
     print(f"wrote {args.out}/" + ", ".join(path.name for path in written))
     return EXIT_OK
 
@@ -227,6 +250,7 @@ def _validate(args: argparse.Namespace) -> int:
         from pipeline.extract.report import extract_report
 
         extraction = extract_report(args.report, ocr=args.ocr)
+    named = _named(extraction, args.organization)
     with progress.stage("validate", "(loading Great Expectations)"):
         from pipeline.validate.run import validate_extraction
 
@@ -235,6 +259,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     for line in report.render_text().splitlines():  # warnings to stderr, as everywhere
         print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout)
+    print("\n".join(named))
     json_path = args.json or Path(f"{args.report.stem}.validation.json")
     with _writing(json_path):
         json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,7 +306,8 @@ def _ingest(args: argparse.Namespace) -> int:
     _import_in_background("pipeline.validate.gx")
     outcome = run_ingest(args.report, warehouse=warehouse, parquet_dir=args.parquet,
                          csv_dir=args.csv, postgres_dsn=args.postgres, progress=_progress(args), ocr=args.ocr,
-                         replace=args.replace, report_html=args.report_html)
+                         replace=args.replace, report_html=args.report_html,
+                         organization=args.organization)
     code = _report(outcome, args.show_unmapped)
     if new_warehouse and code != EXIT_ENVIRONMENT:
         print(f"  note: {warehouse} is a new warehouse file (none was there before; --warehouse or "
@@ -338,7 +364,8 @@ def _ingest_folder(args: argparse.Namespace) -> int:
         outcomes = run_folder(args.folder, warehouse=warehouse, task_runner=args.task_runner,
                               dask_address=args.dask_address, workers=args.workers, parquet_dir=args.parquet,
                               csv_dir=args.csv, postgres_dsn=args.postgres, ocr=args.ocr,
-                              replace=args.replace, report_html=args.report_html)
+                              replace=args.replace, report_html=args.report_html,
+                              organization=args.organization)
     if not outcomes:
         print(f"no PDF report in {args.folder.resolve()}")
         return EXIT_OK

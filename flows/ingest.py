@@ -126,9 +126,11 @@ def validate(extraction: Any, data_docs_dir: str | None = None, warehouse: str |
     With a warehouse, this year's unit metrics are also compared with the latest earlier year's there.
     """
     from pipeline.validate.run import validate_extraction
+    from pipeline.model.organization import organization_id
     from pipeline.validate.year_over_year import previous_year_metrics
 
-    previous = previous_year_metrics(warehouse, int(extraction.report_year)) if warehouse else None
+    previous = previous_year_metrics(warehouse, int(extraction.report_year),
+                                     organization_id(getattr(extraction, "organization", None))) if warehouse else None
     report = validate_extraction(extraction, data_docs_dir=Path(data_docs_dir) if data_docs_dir else None,
                                  previous_metrics=previous)
     return summarize_validation(report), report.render_text()
@@ -136,7 +138,7 @@ def validate(extraction: Any, data_docs_dir: str | None = None, warehouse: str |
 
 @task(name="build-tables", cache_policy=NO_CACHE)
 def build_tables(extraction: Any) -> Any:
-    from pipeline.load.derive import build_tables as build
+    from pipeline.model.derive import build_tables as build
 
     return build(extraction)
 
@@ -192,34 +194,47 @@ def export(tables: Any, out_dir: str, fmt: str) -> str:
 
 # --------------------------------------------------------------------------- steps
 
-def _extract_step(cache_dir: str, ocr: str = "auto") -> Callable[[str, str], tuple[Any, ...]]:
+def _extract_step(cache_dir: str, ocr: str = "auto",
+                  organization: str | None = None) -> Callable[[str, str], tuple[Any, ...]]:
     """The verified JSON cache in `cache_dir`, else the `extract` task (whose result is then cached).
 
     Returns (extraction, answered from cache[, [warning]]): an entry that was there but
     failed verification is named in one warning line and overwritten. The OCR mode is part
-    of the entry's key: `--ocr off` and `auto` read image pages differently.
+    of the entry's key: `--ocr off` and `auto` read image pages differently. `organization`
+    (`--organization`) replaces the name the report prints after the cache: an entry is the
+    file's own reading, whoever ingests it.
     """
     def run(pdf_path: str, sha256: str) -> tuple[Any, ...]:
         fingerprint = extractor_fingerprint() + ("" if ocr == "auto" else f"-ocr-{ocr}")
         cached = read_entry(cache_dir, sha256, fingerprint)
         if cached.extraction is not None:
-            return cached.extraction, True
+            return _named(cached.extraction, organization), True
         extraction = extract(pdf_path, sha256, ocr)
         problems = [cached.problem] if cached.problem else []
         if write_entry(cache_dir, sha256, fingerprint, extraction) is None:
             problems.append("the extraction could not be stored in the cache (a field is not plain data)")
+        extraction = _named(extraction, organization)
         return (extraction, False, problems) if problems else (extraction, False)
 
     return run
 
 
-def _prepare_steps(cache_dir: str, ocr: str = "auto") -> PrepareSteps:
-    return PrepareSteps(hash_file=hash_file, extract=_extract_step(cache_dir, ocr), build_tables=build_tables)
+def _named(extraction: Any, organization: str | None) -> Any:
+    """The extraction with the association `--organization` names, when given."""
+    if organization:
+        extraction.organization = organization
+    return extraction
+
+
+def _prepare_steps(cache_dir: str, ocr: str = "auto", organization: str | None = None) -> PrepareSteps:
+    return PrepareSteps(hash_file=hash_file, extract=_extract_step(cache_dir, ocr, organization),
+                        build_tables=build_tables)
 
 
 @task(name="prepare-report", cache_policy=NO_CACHE)
 def prepare_report(pdf_path: str, cache_dir: str, data_docs_dir: str | None = None, ocr: str = "auto",
-                   warehouse: str | None = None, validate_here: bool = True) -> Prepared:
+                   warehouse: str | None = None, validate_here: bool = True,
+                   organization: str | None = None) -> Prepared:
     """prepare → validate as one task, so a folder's reports are extracted and validated in parallel.
 
     Why validation here, in the worker, and not in the flow's process: with it there, the
@@ -228,7 +243,7 @@ def prepare_report(pdf_path: str, cache_dir: str, data_docs_dir: str | None = No
     tables (not the extraction) travel back. `warehouse` is read (never written) for the
     year-against-year comparison.
     """
-    prepared = prepare(pdf_path, _prepare_steps(cache_dir, ocr))
+    prepared = prepare(pdf_path, _prepare_steps(cache_dir, ocr, organization))
     return _validate(prepared, data_docs_dir, warehouse) if validate_here else prepared
 
 
@@ -250,12 +265,16 @@ def _artifacts(p: Prepared, status: str) -> None:
     """The validation as a table, and for a loaded report its unit summary (narrow), in the Prefect UI."""
     create_markdown_artifact(markdown=validation_table_markdown(p.file_name, p.report_year, status, p.validation,
                                                                 p.warnings),
-                             key=artifact_key("validation", p.report_year, p.file_name),
+                             key=artifact_key("validation", p.report_year, p.file_name, _org(p)),
                              description=f"Validation report of {p.file_name}")
     if status == LOADED:
         create_table_artifact(table=unit_summary_rows(p.tables.frames["unit_summary"]),
-                              key=artifact_key("unit-summary", p.report_year, p.file_name),
-                              description=f"Unit summary {p.report_year} ({p.file_name})")
+                              key=artifact_key("unit-summary", p.report_year, p.file_name, _org(p)),
+                              description=f"Unit summary {p.report_year} of {_org(p)} ({p.file_name})")
+
+
+def _org(p: Prepared) -> str | None:
+    return getattr(p.tables, "organization_id", None)
 
 
 LOAD_STEPS = LoadSteps(load_duckdb=load_duckdb, load_postgres=load_postgres, log_duckdb=log_ingestion_duckdb,
@@ -325,20 +344,22 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
                   parquet_dir: str | Path | None = None, postgres_dsn: str | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
                   data_docs_dir: str | Path | None = None, ocr: str = "auto",
-                  replace: bool = False, report_html: str | Path | None = None) -> IngestOutcome:
+                  replace: bool = False, report_html: str | Path | None = None,
+                  organization: str | None = None) -> IngestOutcome:
     """Extract, validate and load one report; returns its `IngestOutcome` (never raises for bad input).
 
     `ocr` (auto|off|force): what happens to image pages (`pipeline.extract.report.extract_report`).
     `replace=True` loads even when the report holds fewer units or figures than the warehouse has
     for its year (the shrink guard, `pipeline.ingest.shrink`). `report_html`: after loading, write the
-    trend page there (`pipeline.present`, needs matplotlib) and link it as an artifact.
+    trend page there (`pipeline.present`, needs matplotlib) and link it as an artifact. `organization` names
+    the association instead of the name the report prints (`--organization`).
     """
     with _stages_in_run_log():
         PROGRESS.done("prefect")
         wh = resolve_warehouse(warehouse)
         cache = str(resolve_cache_dir(cache_dir, wh))
         with PROGRESS.stage("extract"):
-            prepared = prepare(str(pdf_path), _prepare_steps(cache, ocr))
+            prepared = prepare(str(pdf_path), _prepare_steps(cache, ocr, organization))
         with PROGRESS.stage("validate"):
             prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None, str(wh))
         outcome = _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace))
@@ -352,7 +373,8 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
                   csv_dir: str | Path | None = None, cache_dir: str | Path | None = None,
                   data_docs_dir: str | Path | None = None, pattern: str = "*.pdf",
                   ocr: str = "auto", replace: bool = False,
-                  validate_in_workers: bool = False, report_html: str | Path | None = None) -> list[IngestOutcome]:
+                  validate_in_workers: bool = False, report_html: str | Path | None = None,
+                  organization: str | None = None) -> list[IngestOutcome]:
     """Ingest every PDF in `folder`: prepared in parallel, loaded one by one in report-year order.
 
     Validation runs in this process as each report arrives (Great Expectations imported once);
@@ -361,7 +383,7 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
     docs = str(data_docs_dir) if data_docs_dir else None
-    futures = {prepare_report.submit(str(pdf), cache, docs, ocr, str(wh), validate_in_workers): pdf
+    futures = {prepare_report.submit(str(pdf), cache, docs, ocr, str(wh), validate_in_workers, organization): pdf
                for pdf in list_reports(folder, pattern)}
     prepared = []
     for future in as_completed(list(futures)):
@@ -373,18 +395,19 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
         prepared.append(p if validate_in_workers else _validate(p, docs, str(wh)))
     targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace)
     ordered = in_load_order(prepared)
-    compare_with_earlier_in_folder(ordered, held_year=lambda year: _held_year_before(str(wh), year))
+    compare_with_earlier_in_folder(ordered, held_year=lambda org, year: _held_year_before(str(wh), org, year))
     with _stages_in_run_log():
         outcomes = [_finish(p, targets) for p in ordered]
         _write_trend_page(wh, report_html, outcomes)
     return outcomes
 
 
-def _held_year_before(warehouse: str, year: int) -> int | None:
-    """The warehouse's latest year before `year` (None: none), for year over year in folder runs."""
+def _held_year_before(warehouse: str, organization_id: str | None, year: int) -> int | None:
+    """The warehouse's latest year of the association before `year` (None: none), for year over year in
+    folder runs."""
     from pipeline.validate.year_over_year import previous_year_metrics
 
-    held = previous_year_metrics(warehouse, year)
+    held = previous_year_metrics(warehouse, year, organization_id)
     return None if held is None else int(held["report_year"].max())
 
 
@@ -432,7 +455,8 @@ def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir
                postgres_dsn: str | None = None, *, csv_dir: str | Path | None = None,
                cache_dir: str | Path | None = None, data_docs_dir: str | Path | None = None,
                quiet: bool = True, progress: Progress | None = None, ocr: str = "auto",
-               replace: bool = False, report_html: str | Path | None = None) -> IngestOutcome:
+               replace: bool = False, report_html: str | Path | None = None,
+               organization: str | None = None) -> IngestOutcome:
     """Run the `ingest_report` flow for the CLI and return its `IngestOutcome`.
 
     Exit-code mapping for the CLI: `outcome.exit_code` (loaded 0, failed_validation 1,
@@ -456,7 +480,7 @@ def run_ingest(pdf: str | Path, warehouse: str | Path | None = None, parquet_dir
             guard_temporary_server()  # a temporary Prefect server is stopped even if this process is killed
             outcome = ingest_report(pdf, warehouse=warehouse, parquet_dir=parquet_dir, postgres_dsn=postgres_dsn,
                                     csv_dir=csv_dir, cache_dir=cache_dir, data_docs_dir=data_docs_dir, ocr=ocr,
-                                    replace=replace, report_html=report_html)
+                                    replace=replace, report_html=report_html, organization=organization)
             PROGRESS.note(f"flow run finished: {outcome.status}")
             return outcome
         except Exception as exc:  # noqa: BLE001 - e.g. the Prefect API is unreachable

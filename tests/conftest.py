@@ -46,3 +46,14 @@ def tables2021(tables2022):
     from warehouse_helpers import as_year
 
     return as_year(tables2022, 2021)
+
+
+@pytest.fixture(scope="session")
+def other2022(tmp_path_factory):
+    """A second association's 2022 report, drawn: same year as the sample, another name on its cover."""
+    from pdf_factory import small_report
+    from pipeline.extract.report import extract_report
+    from pipeline.model.derive import build_tables
+
+    pdf = small_report(tmp_path_factory.mktemp("other") / "other-2022.pdf", year=2022)
+    return build_tables(extract_report(pdf))

@@ -673,11 +673,12 @@ def _register_fonts() -> None:
 # -- ready-made reports ------------------------------------------------------------------------------
 
 def small_report(path: str | Path, year: int = 2021, income_total: float | None = None,
-                 second_unit: str = "TURVAKOTI") -> Path:
+                 second_unit: str = "TURVAKOTI",
+                 organisation: str = "ESIMERKIN ENSI- JA TURVAKOTI RY:N") -> Path:
     """A two-unit report whose figures all add up, for flow and warehouse tests.
 
     `income_total` overrides ENSIKOTI's printed `Tuotot yhteensä` (its parts add up to
-    1 000 000,00): any other value makes a critical check fail.
+    1 000 000,00): any other value makes a critical check fail. `organisation` is printed on the cover.
     """
     printed_total = 1_000_000.00 if income_total is None else income_total
     ensikoti = Statistics("ENSIKOTI", year, rows=(
@@ -712,7 +713,7 @@ def small_report(path: str | Path, year: int = 2021, income_total: float | None 
     ))
     finance = FinanceSummary(year, (("Kokonaistuotot", euro(3_000_000.00)), ("Kokonaiskulut", euro(-3_050_000.00)),
                                     ("Tilikauden alijäämä", euro(-50_000.00)), ("Taseen loppusumma", euro(700_000.00))))
-    return write_report(path, [cover(year), Page(ensikoti), Page(turvakoti), Page(finance)])
+    return write_report(path, [cover(year, organisation), Page(ensikoti), Page(turvakoti), Page(finance)])
 
 
 # -- scans: pages as pictures only (issue 11, OCR) ---------------------------------------------------

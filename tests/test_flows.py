@@ -28,7 +28,8 @@ from pdf_factory import small_report
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 SAMPLE_COUNTS = {"figures": 153, "funding": 20, "finance_summary": 4, "municipalities": 59,
-                 "unit_metrics": 59, "unit_summary": 9}
+                 "unit_metrics": 80, "unit_summary": 9, "other_year_figures": 0}
+LAHTI = "lahden-ensi-ja-turvakoti-ry"  # the sample's association, from its cover
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +56,10 @@ def test_ingest_report_loads_the_sample(loaded):
     assert outcome.exit_code == 0 and outcome.report_year == 2022 and not outcome.cache_hit
     assert outcome.row_counts == SAMPLE_COUNTS
     assert outcome.validation["passed"] and outcome.validation["critical_failures"] == 0
-    assert "Aamuturinat" in outcome.unmapped_labels
+    assert "Vertaistukiryhmä" in outcome.unmapped_labels and "Aamuturinat" not in outcome.unmapped_labels
     assert outcome.targets == {"duckdb": str(path)}
-    assert {t: c.get(2022) for t, c in warehouse.row_counts(path).items()} == SAMPLE_COUNTS
-    assert (parquet / "unit_summary" / "report_year=2022" / "part-0.parquet").exists()
+    assert {t: c.get((LAHTI, 2022), 0) for t, c in warehouse.row_counts(path).items()} == SAMPLE_COUNTS
+    assert list((parquet / "unit_summary" / f"organization_id={LAHTI}" / "report_year=2022").glob("*.parquet"))
     log = warehouse.read_table(path, "ingestions")
     assert list(log["status"]) == ["loaded"] and log.loc[0, "sha256"] == file_sha256(SAMPLE_PDF)
     assert list(cache.iterdir()), "the extraction result is persisted in the cache folder"
@@ -129,7 +130,7 @@ def test_ingest_folder_loads_two_years(loaded, tmp_path, validate_in_workers):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(SAMPLE_PDF, inbox / SAMPLE_PDF.name)
-    small_report(inbox / "toimintakertomus-2021.pdf", year=2021)
+    small_report(inbox / "toimintakertomus-2021.pdf", year=2021, organisation="LAHDEN ENSI- JA TURVAKOTI RY:N")
     path = tmp_path / "etk.duckdb"
     outcomes = ingest_folder(inbox, warehouse=path, cache_dir=cache, validate_in_workers=validate_in_workers)
     assert [(o.report_year, o.status) for o in outcomes] == [(2021, "loaded"), (2022, "loaded")], \
@@ -137,7 +138,8 @@ def test_ingest_folder_loads_two_years(loaded, tmp_path, validate_in_workers):
     assert all(o.validation and o.validation["passed"] for o in outcomes)  # validated wherever it ran
     assert outcomes[1].cache_hit  # 2022 came from the cache the sample's first ingestion filled
     counts = warehouse.row_counts(path)
-    assert counts["figures"] == {2021: 21, 2022: 153} and counts["unit_summary"] == {2021: 2, 2022: 9}
+    assert counts["figures"] == {(LAHTI, 2021): 21, (LAHTI, 2022): 153}
+    assert counts["unit_summary"] == {(LAHTI, 2021): 2, (LAHTI, 2022): 9}
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute("SELECT report_year, clients_total, total_income_eur FROM unit_summary "
                            "WHERE unit = 'ENSIKOTI' ORDER BY 1").fetchall()
@@ -215,7 +217,7 @@ def test_a_locked_warehouse_is_retried_and_loads_once(sample_extraction, tmp_pat
     assert state.is_completed() and len(calls) == 2
     with get_client(sync_client=True) as client:
         assert client.read_task_run(state.state_details.task_run_id).run_count == 2
-    assert warehouse.row_counts(path)["figures"] == {2022: 153}
+    assert warehouse.row_counts(path)["figures"] == {(LAHTI, 2022): 153}
     assert len(warehouse.read_table(path, "ingestions")) == 1
 
 
@@ -297,4 +299,4 @@ def test_the_ingest_command_exits_0_loaded_1_failed_validation_2_bad_input(loade
     assert err.strip().count("\n") == 0 and "locked.pdf" in err and "encrypted" in err and out == ""
 
     assert main(["ingest", str(SAMPLE_PDF), "--warehouse", str(target)]) == 0
-    assert warehouse.row_counts(target)["figures"] == {2022: 153}
+    assert warehouse.row_counts(target)["figures"] == {(LAHTI, 2022): 153}

@@ -51,3 +51,34 @@ def test_the_library_imports_neither_the_flows_nor_the_command_line():
             offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names
                           if n.split(".")[0] in {"flows", "etk_report", "prefect"}]
     assert offenders == []
+
+
+def _imports(package: str) -> list[tuple[str, str]]:
+    """(file, imported module) for every import in `pipeline/<package>`, lazy ones inside functions too."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "pipeline" / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [(str(path.relative_to(ROOT)), n) for n in names]
+    return found
+
+
+def test_data_flows_one_way_extract_model_validate_load_ingest():
+    """extract → model → (validate, load) → ingest: no stage imports one above it.
+
+    `pipeline/model` holds what validation and loading both derive (schema, metrics, funding rows,
+    unit and organisation identity); `pipeline/load` no longer imports `pipeline/ingest` (the knot
+    with `ingest/shrink` importing `load`), and validation no longer reaches into `pipeline/load`.
+    """
+    above = {
+        "extract": ("pipeline.model", "pipeline.validate", "pipeline.load", "pipeline.ingest"),
+        "model": ("pipeline.validate", "pipeline.load", "pipeline.ingest"),
+        "validate": ("pipeline.load", "pipeline.ingest"),
+        "load": ("pipeline.validate", "pipeline.ingest"),
+    }
+    offenders = [f"{where}: {name}" for package, banned in above.items() for where, name in _imports(package)
+                 if name.startswith(banned)]
+    assert offenders == []

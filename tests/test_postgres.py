@@ -13,13 +13,14 @@ import uuid
 import pandas as pd
 import pytest
 
-from warehouse_helpers import snapshot
+from warehouse_helpers import assert_same_tables, legacy_frames, legacy_statements, snapshot
 
 from pipeline.load.derive import WarehouseTables
 from pipeline.ingest.record import FAILED_VALIDATION, LOADED, IngestionRecord, utcnow
 from pipeline.load.schema import DATA_TABLES
 
 DSN = os.environ.get("ETK_TEST_POSTGRES_DSN")
+LAHTI = "lahden-ensi-ja-turvakoti-ry"  # the sample's association
 pytestmark = pytest.mark.skipif(
     not DSN, reason="ETK_TEST_POSTGRES_DSN is not set: start a server with `source .ci/postgres.sh`")
 
@@ -50,11 +51,13 @@ def _record(tables, status=LOADED) -> IngestionRecord:
                                        "warnings": 0, "checks_run": 1, "failures": []})
 
 
-def _counts(schema) -> dict[str, dict[int, int]]:
+def _counts(schema, organization_id: str = LAHTI) -> dict[str, dict[int, int]]:
+    """{table: {report_year: rows}} of one association."""
     out = {}
     with psycopg.connect(DSN) as conn:
         for name in DATA_TABLES:
-            rows = conn.execute(f'SELECT report_year, count(*) FROM "{schema}"."{name}" GROUP BY 1 ORDER BY 1').fetchall()
+            rows = conn.execute(f'SELECT report_year, count(*) FROM "{schema}"."{name}" WHERE organization_id = %s '
+                                'GROUP BY 1 ORDER BY 1', (organization_id,)).fetchall()
             out[name] = dict(rows)
     return out
 
@@ -94,7 +97,7 @@ def test_a_load_that_fails_midway_changes_nothing(fresh, tables2022, tables2021)
     frames = dict(tables2022.frames)
     frames["figures"] = frames["figures"].iloc[:5]
     frames["municipalities"] = pd.concat([frames["municipalities"], frames["municipalities"].iloc[:1]])
-    broken = WarehouseTables(2022, frames)
+    broken = WarehouseTables(2022, frames, organization_id=LAHTI)
     with pytest.raises(psycopg.errors.UniqueViolation):
         pgload.load_year(DSN, broken, _record(broken), schema=fresh)
     for name in DATA_TABLES:
@@ -157,3 +160,54 @@ def test_ingest_flow_loads_postgres_too(fresh, tmp_path):
     assert outcome.status == "loaded", outcome.summary()
     assert outcome.targets["postgres"] == "loaded"
     assert _counts(fresh)["unit_summary"] == {2022: 9}
+
+
+# --- many associations (issue 22) -----------------------------------------------------------
+
+OTHER = "esimerkin-ensi-ja-turvakoti-ry"  # small_report's cover
+
+
+def _record_of(tables, sha: str) -> IngestionRecord:
+    record = _record(tables)
+    record.sha256, record.organization_id, record.organization = sha, tables.organization_id, tables.organization
+    return record
+
+
+def test_two_associations_of_one_year_keep_their_own_rows(fresh, tables2022, other2022):
+    pgload.load_year(DSN, tables2022, _record_of(tables2022, "a" * 64), schema=fresh)
+    lahti_alone = snapshot(lambda table: pgload.read_table(DSN, table, fresh))
+    pgload.load_year(DSN, other2022, _record_of(other2022, "b" * 64), schema=fresh)
+    assert _counts(fresh)["unit_summary"] == {2022: 9} and _counts(fresh, OTHER)["unit_summary"] == {2022: 2}
+    both = snapshot(lambda table: pgload.read_table(DSN, table, fresh))
+    for name in DATA_TABLES:
+        frame = both[name]
+        kept = frame[frame["organization_id"] == LAHTI].reset_index(drop=True)
+        pd.testing.assert_frame_equal(lahti_alone[name].reset_index(drop=True), kept, check_dtype=False, obj=name)
+    for tables, sha in ((other2022, "b" * 64), (tables2022, "a" * 64)):  # re-ingesting either changes nothing
+        pgload.load_year(DSN, tables, _record_of(tables, sha), schema=fresh)
+        assert_same_tables(both, snapshot(lambda table: pgload.read_table(DSN, table, fresh)))
+    with psycopg.connect(DSN) as conn:
+        orgs = [r[0] for r in conn.execute(f'SELECT DISTINCT organization_id FROM "{fresh}".unit_summary ORDER BY 1')]
+        trends = conn.execute(f'SELECT count(*) FROM "{fresh}".metric_trends').fetchone()[0]
+    assert orgs == [OTHER, LAHTI] and trends == len(tables2022.frames["unit_metrics"]) + len(other2022.frames["unit_metrics"])
+
+
+def test_an_old_schema_is_migrated_in_place(fresh, tables2022, other2022):
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{fresh}"')
+        for sql in legacy_statements("postgres", lambda t: f'"{fresh}"."{t}"'):
+            conn.execute(sql)
+        for name, frame in legacy_frames(tables2022).items():
+            cols = ", ".join(f'"{c}"' for c in frame.columns)
+            with conn.cursor() as cur, cur.copy(f'COPY "{fresh}"."{name}" ({cols}) FROM STDIN') as copy:
+                for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+                    copy.write_row(tuple(row))
+    report = pgload.load_year(DSN, other2022, _record_of(other2022, "b" * 64), schema=fresh)
+    assert len(report.notes) == 1 and "migrated" in report.notes[0]
+    assert _counts(fresh, "unknown")["figures"] == {2022: 153} and _counts(fresh, "unknown")["unit_summary"] == {2022: 9}
+    assert _counts(fresh, OTHER)["unit_summary"] == {2022: 2}
+    summary = pgload.read_table(DSN, "unit_summary", fresh)
+    ensikoti = summary[(summary["organization_id"] == "unknown") & (summary["unit"] == "ENSIKOTI")].iloc[0]
+    assert (ensikoti["unit_id"], ensikoti["clients_total"], ensikoti["total_income_eur"]) == (
+        "ensikoti", 82, 1040977.41)
+    assert pgload.load_year(DSN, other2022, _record_of(other2022, "b" * 64), schema=fresh).notes == []

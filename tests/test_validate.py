@@ -326,7 +326,8 @@ def _scale(metric: str, factor: float) -> Callable[[pd.DataFrame], pd.DataFrame]
 
 # (id, change to last year's rows, check, unit) of the warning this year's report must get.
 YEAR_DEFECTS = [
-    ("unit-gone", lambda d: pd.concat([d, d[d["unit"] == ENSI].assign(unit="SULJETTU YKSIKKÖ")]),
+    ("unit-gone", lambda d: pd.concat([d, d[d["unit"] == ENSI].assign(unit="SULJETTU YKSIKKÖ",
+                                                                     unit_id="suljettu-yksikko")]),
      "unit_in_both_years", "SULJETTU YKSIKKÖ"),
     ("unit-new", lambda d: d[d["unit"] != MIES], "unit_in_both_years", MIES),
     ("clients-quadrupled", _scale("clients_total", 0.25), "metric_within_factor", ENSI),

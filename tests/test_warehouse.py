@@ -23,6 +23,8 @@ from pipeline.ingest.record import FAILED_VALIDATION, LOADED, IngestionRecord, u
 from pipeline.load.metrics import metric_names, parse_rules
 from pipeline.load.schema import DATA_TABLES, warehouse_specs
 
+LAHTI = "lahden-ensi-ja-turvakoti-ry"  # the sample's association, from its cover
+
 
 def _record(tables, status=LOADED, file_name="toimintakertomus.pdf") -> IngestionRecord:
     return IngestionRecord(file_name=file_name, sha256="0" * 64, started_at=utcnow(), status=status,
@@ -71,10 +73,14 @@ def test_metrics_follow_the_vocabulary_across_wordings(tables2022, truth):
 
 def test_unmapped_labels_are_listed_and_stay_in_figures(tables2022):
     unmapped = tables2022.unmapped_labels
-    assert "Aamuturinat" in unmapped and "Perheiden hoitovuorokaudet" in unmapped
+    assert "Vertaistukiryhmä" in unmapped and "Jonossa olevien lasten määrä" in unmapped
     assert "Asiakkaita yhteensä" not in unmapped and "Käyttöaste" not in unmapped
     assert "STEA" not in unmapped and "Muut tuotot" not in unmapped  # funding rows are the funding table
-    assert "Aamuturinat" in set(tables2022.frames["figures"]["label"])
+    # mapped since issue 22 (calls, family_care_days), or marked unit-specific (a named group)
+    assert "Puhelut" not in unmapped and "Perheiden hoitovuorokaudet" not in unmapped and "Aamuturinat" not in unmapped
+    assert {"Vertaistukiryhmä", "Aamuturinat"} <= set(tables2022.frames["figures"]["label"])
+    summary = tables2022.frames["unit_summary"].set_index("unit")
+    assert summary.loc["TURVAKOTI", "calls"] == 453 and summary.loc["ENSIKOTI", "family_care_days"] == 92
 
 
 def test_a_new_wording_is_a_vocabulary_row_not_code(tables2022):
@@ -94,11 +100,15 @@ def test_funding_of_an_empty_extraction_is_empty():
     assert list(derive_funding(empty).columns) == warehouse_specs()["funding"].column_names
 
 
-def test_every_data_row_carries_report_year_and_page(tables2022):
+def test_every_data_row_carries_organization_report_year_and_page(tables2022):
     for name in DATA_TABLES:
         frame = tables2022.frames[name]
-        assert not frame.empty, name
+        # the sample's extraction has no other-year figures yet (issue 19 adds them)
+        assert not frame.empty or name == "other_year_figures", name
         assert frame["report_year"].notna().all() and frame["page"].notna().all(), name
+        assert (frame["organization_id"] == "lahden-ensi-ja-turvakoti-ry").all(), name
+        if "unit" in frame:
+            assert frame["unit_id"].notna().all() and frame["unit_id"].str.fullmatch(r"[a-z0-9-]+").all(), name
 
 
 # --- DuckDB -----------------------------------------------------------------------------
@@ -107,12 +117,13 @@ def test_load_sample_creates_tables_from_the_schema_files(tmp_path, tables2022):
     path = tmp_path / "wh" / "etk.duckdb"
     counts = warehouse.load_year(path, tables2022, _record(tables2022))
     assert counts == {"figures": 153, "funding": 20, "finance_summary": 4, "municipalities": 59,
-                      "unit_metrics": 59, "unit_summary": 9}
-    assert warehouse.row_counts(path)["figures"] == {2022: 153}
+                      "unit_metrics": 80, "unit_summary": 9, "other_year_figures": 0}
+    assert warehouse.row_counts(path)["figures"] == {(LAHTI, 2022): 153}
     with duckdb.connect(str(path), read_only=True) as con:
         cols = [r[0] for r in con.execute("DESCRIBE unit_summary").fetchall()]
-    assert cols[:3] == ["report_year", "unit", "page"]  # no unit_year since issue 12: it repeated report_year
-    assert cols[3:-1] == metric_names() and cols[-1] == "municipalities_listed"
+    # no unit_year since issue 12: it repeated report_year; organization_id and unit_id since issue 22
+    assert cols[:5] == ["organization_id", "report_year", "unit", "unit_id", "page"]
+    assert cols[5:-1] == metric_names() and cols[-1] == "municipalities_listed"
     log = warehouse.read_table(path, "ingestions")
     assert list(log["status"]) == ["loaded"] and log.loc[0, "rows_figures"] == 153
 
@@ -141,12 +152,13 @@ def test_two_years_coexist_and_reloading_one_leaves_the_other(tmp_path, tables20
     warehouse.load_year(path, tables2021, _record(tables2021))
     warehouse.load_year(path, tables2022, _record(tables2022))
     counts = warehouse.row_counts(path)
-    assert counts["figures"] == {2021: 153, 2022: 153} and counts["unit_summary"] == {2021: 9, 2022: 9}
+    assert counts["figures"] == {(LAHTI, 2021): 153, (LAHTI, 2022): 153}
+    assert counts["unit_summary"] == {(LAHTI, 2021): 9, (LAHTI, 2022): 9}
     before_2021 = warehouse.read_table(path, "figures", report_year=2021)
     fewer = as_year(tables2022, 2022)
     fewer.frames = {k: v[v["unit"] != "ENSIKOTI"] if "unit" in v else v for k, v in fewer.frames.items()}
     warehouse.load_year(path, fewer, _record(fewer))
-    assert warehouse.row_counts(path)["unit_summary"] == {2021: 9, 2022: 8}
+    assert warehouse.row_counts(path)["unit_summary"] == {(LAHTI, 2021): 9, (LAHTI, 2022): 8}
     pd.testing.assert_frame_equal(before_2021, warehouse.read_table(path, "figures", report_year=2021))
 
 
@@ -193,20 +205,25 @@ def test_columns_added_to_the_schema_files_are_added_to_an_old_warehouse(tmp_pat
 
 # --- exports ----------------------------------------------------------------------------
 
-def test_parquet_and_csv_exports_are_partitioned_by_year(tmp_path, tables2022, tables2021):
+def test_parquet_and_csv_exports_are_partitioned_by_organization_and_year(tmp_path, tables2022, tables2021):
     out = tmp_path / "parquet"
     export_year(tables2022, out)
     export_year(tables2021, out)
-    export_year(tables2022, out)  # replacing a year rewrites only its folder
-    assert sorted(p.name for p in (out / "figures").iterdir()) == ["report_year=2021", "report_year=2022"]
-    counts = duckdb.sql(f"""SELECT report_year, count(*) FROM read_parquet('{out}/figures/*/*.parquet',
-                            hive_partitioning = true) GROUP BY 1 ORDER BY 1""").fetchall()
-    assert counts == [(2021, 153), (2022, 153)]
+    export_year(tables2022, out)  # replacing a report rewrites only its folder
+    assert [p.name for p in (out / "figures").iterdir()] == [f"organization_id={LAHTI}"]
+    assert sorted(p.name for p in (out / "figures" / f"organization_id={LAHTI}").iterdir()) == [
+        "report_year=2021", "report_year=2022"]
+    counts = duckdb.sql(f"""SELECT organization_id, report_year, count(*)
+                            FROM read_parquet('{out}/figures/*/*/*.parquet', hive_partitioning = true)
+                            GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
+    assert counts == [(LAHTI, 2021, 153), (LAHTI, 2022, 153)]
     for name in DATA_TABLES:
-        assert (out / name / "report_year=2022" / "part-0.parquet").exists()
+        if name != "other_year_figures":  # empty for the sample: no partition
+            assert list((out / name / f"organization_id={LAHTI}" / "report_year=2022").glob("*.parquet"))
 
     csv_dir = tmp_path / "csv"
     export_year(tables2022, csv_dir, "csv")
-    summary = pd.read_csv(csv_dir / "unit_summary" / "report_year=2022" / "unit_summary.csv")
+    summary = pd.read_csv(csv_dir / "unit_summary" / f"organization_id={LAHTI}" / "report_year=2022"
+                          / "unit_summary.csv")
     assert summary.set_index("unit").loc["ENSIKOTI", "total_income_eur"] == pytest.approx(1040977.41)
-    assert (summary["report_year"] == 2022).all()
+    assert (summary["report_year"] == 2022).all() and (summary["organization_id"] == LAHTI).all()

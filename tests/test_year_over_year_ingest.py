@@ -17,7 +17,9 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 def test_second_year_is_compared_with_the_first(tmp_path):
     warehouse, cache = tmp_path / "etk.duckdb", tmp_path / "cache"
-    first = ingest_report(small_report(tmp_path / "toimintakertomus-2021.pdf", year=2021),
+    # the same association's earlier year: years are compared within an association (issue 22)
+    first = ingest_report(small_report(tmp_path / "toimintakertomus-2021.pdf", year=2021,
+                                       organisation="LAHDEN ENSI- JA TURVAKOTI RY:N"),
                           warehouse=warehouse, cache_dir=cache)
     assert first.status == "loaded", first.summary()
     assert "WARNING  unit_in_both_years" not in first.validation_text
@@ -31,3 +33,4 @@ def test_second_year_is_compared_with_the_first(tmp_path):
     assert "unit_in_both_years: ENSIKOTI" not in text and "N/A      unit_in_both_years" not in text
     summary = json.dumps(second.validation, ensure_ascii=False)
     assert "unit_in_both_years" in summary and second.validation["passed"] is True
+    assert "is new in 2022 (not in 2021) (lahden-ensi-ja-turvakoti-ry)" in text  # the line names the association

@@ -16,6 +16,7 @@ from pipeline.extract.blocks.continued import has_statistics_by_content, looks_l
 from pipeline.extract.finance.summary import FinanceRow, has_finance_title, parse_finance_summary
 from pipeline.extract.layout.furniture import Furniture, FurniturePlaces, find_furniture
 from pipeline.extract.layout.lines import group_lines
+from pipeline.extract.organization import find_organization
 from pipeline.extract.read.pages import PageProblem, PageScan, open_words, scan_pages
 from pipeline.extract.blocks.ruled import RuledTable
 from pipeline.extract.blocks.summary import SummaryState, parse_summary_page
@@ -42,6 +43,8 @@ class Extraction:
     issues: list[ExtractionIssue] = field(default_factory=list)
     # (page, plain text) of the pages without figures: evidence validation checks the tables against
     narrative_pages: list[tuple[int, str]] = field(default_factory=list)
+    # the association's name as printed (cover, running header or footer, signature); None if not found
+    organization: str | None = None
 
     @property
     def units(self) -> list[str]:
@@ -192,6 +195,7 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
         issues=issues,
         narrative_pages=[(scan.number, scan.text) for scan in scans
                          if scan.has_text_layer and scan.number not in set(wanted)],
+        organization=find_organization((scan.number, scan.text) for scan in scans),
     )
 
 

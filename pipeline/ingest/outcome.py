@@ -9,6 +9,7 @@ and this module imports neither Prefect nor Great Expectations.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,20 +52,20 @@ class PrepareSteps:
 
     hash_file: Callable[[str], str]
     extract: Callable[[str, str], tuple[Any, ...]]   # (pdf, sha256) -> (extraction, from cache[, [warnings]])
-    build_tables: Callable[[Any], Any]               # extraction -> pipeline.load.derive.WarehouseTables
+    build_tables: Callable[[Any], Any]               # extraction -> pipeline.model.derive.WarehouseTables
 
 
 @dataclass(frozen=True)
 class LoadSteps:
     """What `finish` calls; each may raise, and `finish` decides what a raise means."""
 
-    load_duckdb: Callable[[str, Any, IngestionRecord], Any]
+    load_duckdb: Callable[[str, Any, IngestionRecord], Any]   # -> pipeline.load.report.LoadReport
     load_postgres: Callable[[str, Any, IngestionRecord], Any]
     log_duckdb: Callable[[str, IngestionRecord], Any]
     log_postgres: Callable[[str, IngestionRecord], Any]
     export: Callable[[Any, str, str], str]           # (tables, out_dir, fmt) -> where it went
     artifacts: Callable[[Prepared, str], Any]        # (prepared, status); a raise is only a warning
-    held_year: Callable[[str, int], Any] | None = None  # (warehouse, year) -> shrink.YearContents | None
+    held_year: Callable[[str, str, int], Any] | None = None  # (warehouse, organization_id, year) -> YearContents | None
 
 
 @dataclass(frozen=True)
@@ -141,42 +142,47 @@ def in_load_order(prepared: list[Prepared]) -> list[Prepared]:
 
 
 def flag_duplicate_years(prepared: list[Prepared]) -> None:
-    """Warn on every report whose year an earlier report (in this order) already had."""
-    seen: dict[int, str] = {}
+    """Warn on every report whose (association, year) an earlier report (in this order) already had."""
+    seen: dict[tuple[str | None, int], str] = {}
     for p in prepared:
         if p.report_year is None or p.error:
             continue
-        if p.report_year in seen:
-            p.warnings.append(f"report year {p.report_year} is also in {seen[p.report_year]}; "
+        key = (getattr(p.tables, "organization_id", None), p.report_year)
+        of = f" of {key[0]}" if key[0] else ""
+        if key in seen:
+            p.warnings.append(f"report year {p.report_year}{of} is also in {seen[key]}; "
                               f"the file loaded last replaces it")
-        seen[p.report_year] = p.file_name
+        seen[key] = p.file_name
 
 
 def compare_with_earlier_in_folder(ordered: list[Prepared],
-                                   held_year: Callable[[int], int | None] = lambda year: None) -> None:
-    """Year over year inside a folder run (reports in year order): each report against the latest
-    earlier year, whether that year is in the folder or already in the warehouse.
+                                   held_year: Callable[[str | None, int], int | None] = lambda org, year: None
+                                   ) -> None:
+    """Year over year inside a folder run (reports in year order): each report against its association's
+    latest earlier year, whether that year is in the folder or already in the warehouse.
 
     The warehouse's comparison ran at validation; where a report of the folder is a later earlier
-    year than the warehouse holds (`held_year(year)`: the warehouse's latest year before it), its
-    year-over-year warning lines are replaced by the comparison with that report.
+    year than the warehouse holds (`held_year(organization_id, year)`: the warehouse's latest year
+    of that association before it), its year-over-year warning lines are replaced by the comparison
+    with that report.
     """
     from pipeline.validate.year_over_year import change_lines, compare_years, latest_earlier
 
-    seen: dict[int, Any] = {}
+    seen: dict[tuple[str | None, int], Any] = {}
     for p in ordered:
         if p.report_year is None or p.tables is None or p.error:
             continue
+        org = getattr(p.tables, "organization_id", None)
         metrics = p.tables.frames.get("unit_metrics")
-        found = latest_earlier(p.report_year, seen)
+        found = latest_earlier(p.report_year, {year: m for (o, year), m in seen.items() if o == org})
         if found is not None and p.validation is not None and metrics is not None:
             before, previous = found
-            in_warehouse = held_year(p.report_year)
+            in_warehouse = held_year(org, p.report_year)
             if in_warehouse is None or before > in_warehouse:
                 lines = [w for w in p.validation.get("warning_lines", []) if not w.startswith("year_over_year")]
                 p.validation["warning_lines"] = lines + change_lines(compare_years(metrics, previous))
         if metrics is not None:
-            seen[p.report_year] = metrics
+            seen[(org, p.report_year)] = metrics
 
 
 def gate(p: Prepared) -> tuple[str, str | None]:
@@ -195,11 +201,12 @@ def shrink_gate(p: Prepared, targets: Targets, steps: LoadSteps) -> tuple[str, s
     """
     if targets.replace or steps.held_year is None or p.report_year is None:
         return LOADED, None
+    organization = getattr(p.tables, "organization_id", None)
     try:
-        held = steps.held_year(str(targets.warehouse), p.report_year)
+        held = steps.held_year(str(targets.warehouse), organization, p.report_year)
     except Exception:  # noqa: BLE001 - e.g. locked: the load step retries and reports it
         return LOADED, None
-    loss = shrink_loss(p.report_year, held, incoming_contents(p.tables))
+    loss = shrink_loss(p.report_year, held, incoming_contents(p.tables), organization_id=organization)
     return (FAILED_VALIDATION, loss) if loss else (LOADED, None)
 
 
@@ -209,7 +216,8 @@ def new_record(p: Prepared) -> IngestionRecord:
     return IngestionRecord(
         file_name=p.file_name, sha256=p.sha256, started_at=p.started_at, report_year=p.report_year,
         validation=p.validation, row_counts=tables.row_counts() if tables else {},
-        unmapped_labels=len(tables.unmapped_labels) if tables else None, extract_cached=p.cache_hit)
+        unmapped_labels=len(tables.unmapped_labels) if tables else None, extract_cached=p.cache_hit,
+        organization_id=getattr(tables, "organization_id", None), organization=getattr(tables, "organization", None))
 
 
 def new_outcome(p: Prepared, record: IngestionRecord) -> IngestOutcome:
@@ -219,7 +227,9 @@ def new_outcome(p: Prepared, record: IngestionRecord) -> IngestOutcome:
         status=ERROR, source=p.pdf, file_name=p.file_name, sha256=p.sha256, report_year=p.report_year,
         row_counts=record.row_counts, unmapped_labels=list(tables.unmapped_labels) if tables else [],
         validation=p.validation, validation_text=p.validation_text, cache_hit=p.cache_hit,
-        warnings=list(p.warnings), ingestion_id=record.ingestion_id, started_at=p.started_at.isoformat())
+        warnings=list(p.warnings), ingestion_id=record.ingestion_id, started_at=p.started_at.isoformat(),
+        organization_id=record.organization_id, organization=record.organization,
+        coverage=dict(getattr(tables, "coverage", None) or {}))
 
 
 def finish(p: Prepared, targets: Targets, steps: LoadSteps) -> IngestOutcome:
@@ -252,7 +262,7 @@ def load(p: Prepared, record: IngestionRecord, outcome: IngestOutcome, targets: 
     """
     record.status, record.finished_at = LOADED, utcnow()
     try:
-        steps.load_duckdb(str(targets.warehouse), p.tables, record)
+        _take_report(outcome, steps.load_duckdb(str(targets.warehouse), p.tables, record))
     except Exception as exc:  # noqa: BLE001
         outcome.targets["duckdb"] = "error"
         outcome.environment = is_environment_problem(exc)
@@ -272,6 +282,17 @@ def load(p: Prepared, record: IngestionRecord, outcome: IngestOutcome, targets: 
             outcome.environment = is_environment_problem(exc)
             outcome.targets["postgres"] = "error"
             outcome.message = f"PostgreSQL load failed (DuckDB was loaded): {one_line(exc)}"
+
+
+def _take_report(outcome: IngestOutcome, report: Any) -> None:
+    """What the load noticed (`pipeline.load.report.LoadReport`): notes, restatements (warnings), alias proposals."""
+    outcome.notes += list(getattr(report, "notes", []) or [])
+    restatements = list(getattr(report, "restatements", []) or [])
+    outcome.warnings += restatements
+    if restatements and outcome.validation is not None:
+        outcome.validation = {**outcome.validation, "restatements": restatements,
+                              "warnings": outcome.validation.get("warnings", 0) + len(restatements)}
+    outcome.alias_proposals += list(getattr(report, "alias_proposals", []) or [])
 
 
 def export(tables: Any, outcome: IngestOutcome, targets: Targets, steps: LoadSteps) -> None:
@@ -300,7 +321,7 @@ def log_attempt(targets: Targets, record: IngestionRecord, outcome: IngestOutcom
     logs = [(steps.log_duckdb, str(targets.warehouse))] + ([(steps.log_postgres, targets.dsn)] if targets.dsn else [])
     for log_step, where in logs:
         try:
-            log_step(where, record)
+            _take_report(outcome, log_step(where, record))
         except Exception as exc:  # noqa: BLE001
             name = getattr(log_step, "name", None) or getattr(log_step, "__name__", "log")
             outcome.warnings.append(f"could not write the ingestions log ({name}): {one_line(exc)}")
@@ -317,12 +338,21 @@ def add_artifacts(p: Prepared, status: str, outcome: IngestOutcome, steps: LoadS
 def log_line(outcome: IngestOutcome) -> str:
     """The run log's line for an outcome; the message only when something went wrong."""
     reason = f": {outcome.message}" if outcome.message and outcome.status != LOADED else ""
-    return f"{outcome.file_name}: {outcome.status} (report year {outcome.report_year}){reason}"
+    return f"{outcome.file_name}: {outcome.status} ({outcome.report}){reason}"
 
 
 # --------------------------------------------------------------------------- artifacts' keys (content: pipeline.present.artifacts)
 
-def artifact_key(kind: str, year: int | None, file_name: str) -> str:
-    """Artifact keys: lowercase letters, digits and dashes only; the year, else the file's stem."""
-    stem = "".join(ch if ch.isalnum() else "-" for ch in Path(file_name).stem.lower())
-    return f"etk-{kind}-{year if year is not None else stem}".strip("-")
+def artifact_key(kind: str, year: int | None, file_name: str, organization_id: str | None = None) -> str:
+    """Artifact keys: lowercase letters, digits and dashes only; organisation and year, else the file's stem."""
+    stem = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in Path(file_name).stem.lower())
+    which = f"{organization_id}-{year}" if organization_id and year is not None else year if year is not None else stem
+    return re.sub(r"-+", "-", f"etk-{kind}-{which}").strip("-")
+
+
+def org_text(p: Prepared) -> str:
+    """'Name (id)' of a prepared report's association, or '?' before its tables exist."""
+    organization_id = getattr(p.tables, "organization_id", None)
+    if organization_id is None:
+        return "?"
+    return f"{getattr(p.tables, 'organization', None) or '(name not found)'} ({organization_id})"

@@ -162,10 +162,13 @@ class IngestionRecord:
     extract_cached: bool | None = None
     message: str | None = None
     ingestion_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    organization_id: str | None = None
+    organization: str | None = None
 
     def as_row(self) -> dict[str, Any]:
         row = {
             "ingestion_id": self.ingestion_id, "file_name": self.file_name, "sha256": self.sha256,
+            "organization_id": self.organization_id, "organization": self.organization,
             "report_year": self.report_year, "started_at": self.started_at,
             "finished_at": self.finished_at or utcnow(), "status": self.status,
             "validation_passed": (self.validation or {}).get("passed"),
@@ -201,6 +204,17 @@ class IngestOutcome:
     started_at: str | None = None
     finished_at: str | None = None
     environment: bool = False        # an 'error' that is the machine's fault (lock, disk, Prefect API)
+    organization_id: str | None = None                         # the association (pipeline.model.organization)
+    organization: str | None = None                            # its name as printed (or given)
+    coverage: dict[str, int] = field(default_factory=dict)     # figures mapped / unit_specific / unmapped / total
+    notes: list[str] = field(default_factory=list)             # one line each: e.g. the warehouse was migrated
+    alias_proposals: list[str] = field(default_factory=list)   # new units that may be earlier ones: to confirm
+
+    @property
+    def report(self) -> str:
+        """'report year 2022 of lahden-ensi-ja-turvakoti-ry': how a line names this report's year."""
+        year = self.report_year if self.report_year is not None else "?"
+        return f"report year {year}" + (f" of {self.organization_id}" if self.organization_id else "")
 
     @property
     def ok(self) -> bool:
@@ -221,11 +235,10 @@ class IngestOutcome:
 
         `max_labels` unmapped labels are named (None: all; 0: only their count).
         """
-        year = self.report_year if self.report_year is not None else "?"
         lines: list[str]
         if self.status == LOADED:
             where = ", ".join(f"{k} {v}" for k, v in self.targets.items())
-            lines = [f"loaded report year {year} from {self.file_name} into {where}"]
+            lines = [f"loaded {self.report} from {self.file_name} into {where}"]
             lines.append("  rows: " + ", ".join(f"{k} {v}" for k, v in self.row_counts.items()))
         elif self.status == FAILED_VALIDATION:
             lines = [self.refusal_line()]
@@ -235,10 +248,16 @@ class IngestOutcome:
                 lines.append(f"  {target}: {state}")
         for fmt, path in self.exports.items():
             lines.append(f"  {fmt} export: {path}")
+        lines += [f"  note: {n}" for n in self.notes]
+        if self.coverage:
+            from pipeline.model.derive import coverage_line
+
+            lines.append("  " + coverage_line(self.coverage))
         if self.unmapped_labels:
             lines.append(unmapped_line(self.unmapped_labels, max_labels))
         if self.cache_hit:
             lines.append("  extraction: reused from cache (same file)")
+        lines += [f"  {p}" for p in self.alias_proposals]
         lines += [f"  warning: {w}" for w in self.all_warnings()]
         return "\n".join(lines)
 
@@ -251,7 +270,7 @@ class IngestOutcome:
         n = validation.get("critical_failures", "?")
         critical = [" ".join(text.split()[1:]) for text in validation.get("failures", [])
                     if text.startswith("CRITICAL")][:10]
-        return (f"NOT loaded: {self.file_name} (report year {self.report_year}) failed {n} critical check(s)"
+        return (f"NOT loaded: {self.file_name} ({self.report}) failed {n} critical check(s)"
                 + (": " + "; ".join(critical) if critical else "") + "; the warehouse is unchanged")
 
     def all_warnings(self) -> list[str]:

@@ -25,13 +25,13 @@ class YearContents:
 
 
 def incoming_contents(tables: Any) -> YearContents:
-    """The year as `pipeline.load.derive.WarehouseTables` would load it."""
+    """The year as `pipeline.model.derive.WarehouseTables` would load it."""
     figures = tables.frames["figures"]
     return YearContents(frozenset(str(u) for u in figures["unit"].dropna()), len(figures))
 
 
-def held_contents(warehouse: str | Path, report_year: int) -> YearContents | None:
-    """What the DuckDB warehouse holds for the year; None when it holds nothing (or no file yet)."""
+def held_contents(warehouse: str | Path, organization_id: str, report_year: int) -> YearContents | None:
+    """What the DuckDB warehouse holds for the organisation's year; None when nothing (or no file yet)."""
     path = Path(warehouse)
     if not path.is_file() or path.stat().st_size == 0:
         return None
@@ -42,15 +42,22 @@ def held_contents(warehouse: str | Path, report_year: int) -> YearContents | Non
                              "AND table_schema = current_schema()").fetchone()[0]
         if not exists:
             return None
-        rows = con.execute("SELECT DISTINCT unit FROM figures WHERE report_year = ?", [report_year]).fetchall()
-        count = con.execute("SELECT count(*) FROM figures WHERE report_year = ?", [report_year]).fetchone()[0]
+        columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                             "table_name = 'figures' AND table_schema = current_schema()").fetchall()}
+        # a warehouse from before organisations: the next load migrates its rows to organisation 'unknown'
+        if "organization_id" not in columns and organization_id != "unknown":
+            return None
+        where, key = (("organization_id = ? AND report_year = ?", [organization_id, report_year])
+                      if "organization_id" in columns else ("report_year = ?", [report_year]))
+        rows = con.execute(f"SELECT DISTINCT unit FROM figures WHERE {where}", key).fetchall()
+        count = con.execute(f"SELECT count(*) FROM figures WHERE {where}", key).fetchone()[0]
     if not count:
         return None
     return YearContents(frozenset(str(r[0]) for r in rows if r[0] is not None), int(count))
 
 
 def shrink_loss(report_year: int, held: YearContents | None, incoming: YearContents,
-                max_share: float = MAX_FIGURE_LOSS_SHARE) -> str | None:
+                max_share: float = MAX_FIGURE_LOSS_SHARE, organization_id: str | None = None) -> str | None:
     """One line naming what loading `incoming` over `held` would lose, or None if nothing much.
 
     Lost units always count; fewer figures count beyond `max_share` of what is held.
@@ -67,5 +74,6 @@ def shrink_loss(report_year: int, held: YearContents | None, incoming: YearConte
         what.append(f"{len(lost_units)} of {len(held.units)} units ({shown})")
     if lost_figures > 0:
         what.append(f"{lost_figures} of {held.figures} figures")
-    return (f"report year {report_year} would shrink: loading it would lose {' and '.join(what)}; "
+    of = f" of {organization_id}" if organization_id else ""
+    return (f"report year {report_year}{of} would shrink: loading it would lose {' and '.join(what)}; "
             f"nothing loaded (use --replace to accept)")

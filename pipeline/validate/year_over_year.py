@@ -54,6 +54,9 @@ def compare_years(current: pd.DataFrame, previous: pd.DataFrame | None,
     year = as_year(current["report_year"].dropna().iloc[0])
     before = as_year(previous["report_year"].dropna().max())
     previous = previous[previous["report_year"] == before]
+    if "unit_id" in current.columns and "unit_id" in previous.columns:  # a confirmed alias: the same unit
+        names = dict(zip(current["unit_id"], current["unit"]))
+        previous = previous.assign(unit=[names.get(i, u) for i, u in zip(previous["unit_id"], previous["unit"])])
     now_units = list(dict.fromkeys(current["unit"].dropna()))
     then_units = list(dict.fromkeys(previous["unit"].dropna()))
     rows: list[dict[str, Any]] = []
@@ -70,6 +73,10 @@ def compare_years(current: pd.DataFrame, previous: pd.DataFrame | None,
         old = then.get((rec["unit"], rec["metric"]))
         if old is not None:
             rows.append(_metric_row(year, before, rec, old, factor_limit))
+    if "organization_id" in current.columns and current["organization_id"].notna().any():
+        of = f" ({current['organization_id'].dropna().iloc[0]})"  # a warehouse holds many associations' years
+        for row in rows:
+            row["detail"] += of
     return finish(rows, YEAR_COLUMNS)
 
 
@@ -93,8 +100,12 @@ def _metric_row(year: int | None, before: int | None, rec: dict, old: dict, fact
                       + (f", {sign}" if sign else "")}
 
 
-def previous_year_metrics(warehouse: str | Path | None, report_year: int) -> pd.DataFrame | None:
-    """The latest earlier year's unit_metrics in the DuckDB warehouse; None when there is none.
+def previous_year_metrics(warehouse: str | Path | None, report_year: int,
+                          organization_id: str | None = None) -> pd.DataFrame | None:
+    """The association's latest earlier year's unit_metrics in the DuckDB warehouse; None when there is none.
+
+    With `organization_id` only that association's years count (a warehouse holds many); its
+    rows carry `unit_id`, so a renamed unit whose alias is confirmed is compared with itself.
 
     A warehouse that cannot be read (missing, locked, older schema) is 'no earlier year':
     the comparison is then not applicable, never a reason to stop an ingestion.
@@ -108,9 +119,15 @@ def previous_year_metrics(warehouse: str | Path | None, report_year: int) -> pd.
     except duckdb.Error:
         return None
     try:
-        frame = con.execute(
-            f"SELECT {', '.join(METRIC_COLUMNS)} FROM unit_metrics WHERE report_year = "
-            "(SELECT max(report_year) FROM unit_metrics WHERE report_year < ?)", [int(report_year)]).df()
+        if organization_id is None:
+            frame = con.execute(
+                f"SELECT {', '.join(METRIC_COLUMNS)} FROM unit_metrics WHERE report_year = "
+                "(SELECT max(report_year) FROM unit_metrics WHERE report_year < ?)", [int(report_year)]).df()
+        else:
+            frame = con.execute(
+                f"SELECT {', '.join(METRIC_COLUMNS)}, unit_id FROM unit_metrics WHERE organization_id = ? AND "
+                "report_year = (SELECT max(report_year) FROM unit_metrics WHERE organization_id = ? AND "
+                "report_year < ?)", [organization_id, organization_id, int(report_year)]).df()
     except duckdb.Error:
         return None
     finally:
@@ -120,12 +137,10 @@ def previous_year_metrics(warehouse: str | Path | None, report_year: int) -> pd.
 
 def current_metrics(extraction: Any) -> pd.DataFrame:
     """This report's canonical unit metrics, the way the warehouse will store them."""
-    from pipeline.load.derive import unit_metrics
-    from pipeline.load.schema import conform, warehouse_specs
+    from pipeline.model.derive import build_tables
 
-    figures = conform(extraction.figures, warehouse_specs()["figures"])
-    metrics, _, _ = unit_metrics(figures)
-    return metrics
+    return build_tables(extraction).frames["unit_metrics"]
+
 
 
 def change_lines(comparison: pd.DataFrame) -> list[str]:

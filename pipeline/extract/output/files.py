@@ -32,7 +32,9 @@ def write_csvs(extraction: Extraction, out_dir: Path) -> list[Path]:
 def summary_lines(extraction: Extraction) -> list[str]:
     """What a person wants to see after an extraction: units, figures per unit, gaps."""
     fig = extraction.figures
-    lines = [f"{extraction.source.name}: report year {extraction.report_year}, {extraction.page_count} pages, "
+    organization = getattr(extraction, "organization", None)
+    of = f" of {organization}" if organization else ""
+    lines = [f"{extraction.source.name}: report year {extraction.report_year}{of}, {extraction.page_count} pages, "
              f"{fig['unit'].nunique()} units, {len(fig)} figures, "
              f"{len(extraction.finance_summary)} finance rows, {len(extraction.municipalities)} municipalities, "
              f"{len(extraction.other_year_figures)} other-year values"]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipeline.data import load_json
 
-# pandas dtype of each column type the schema files use (also used by `pipeline.load.schema`).
+# pandas dtype of each column type the schema files use (also used by `pipeline.model.schema`).
 PANDAS_DTYPES = {"int": "Int64", "float": "float64", "str": "string", "bool": "boolean",
                  "timestamp": "datetime64[us]"}
 
