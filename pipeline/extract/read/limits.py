@@ -18,7 +18,6 @@ import os
 import re
 import signal
 import threading
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +33,8 @@ class ResourceLimits:
     max_page_glyphs: int = 20_000                   # bytes of shown text of one page (a dense page has ~5,000)
     page_seconds: float = 30.0                     # pdfplumber's layout work on one page
     max_pages: int = 5_000
+    max_file_content_bytes: int = 512 * 1024 * 1024  # inflated bytes of all pages, fonts and forms together
+    file_seconds: float = 60.0                      # measuring every page's streams before any is read
 
     @classmethod
     def from_env(cls) -> "ResourceLimits":
@@ -51,7 +52,9 @@ class ResourceLimits:
                    max_page_text_operators=read("ETK_MAX_PAGE_TEXT_OPERATORS", d.max_page_text_operators, int),
                    max_page_glyphs=read("ETK_MAX_PAGE_GLYPHS", d.max_page_glyphs, int),
                    page_seconds=read("ETK_PAGE_SECONDS", d.page_seconds, float),
-                   max_pages=read("ETK_MAX_PAGES", d.max_pages, int))
+                   max_pages=read("ETK_MAX_PAGES", d.max_pages, int),
+                   max_file_content_bytes=read("ETK_MAX_FILE_CONTENT_BYTES", d.max_file_content_bytes, int),
+                   file_seconds=read("ETK_FILE_SECONDS", d.file_seconds, float))
 
 
 @dataclass(frozen=True)
@@ -74,30 +77,33 @@ HEAD_BYTES = 64 * 1024
 _OBJ_HEAD = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
 _STRING = re.compile(rb"\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>")  # literal and hex string operands
 _TEXT_OPERATOR = re.compile(rb"(?<![A-Za-z0-9_\\])(?:BT|Tj|TJ)(?![A-Za-z0-9_])")
-_FLATE = {"FlateDecode", "Fl"}
-_LZW = {"LZWDecode", "LZW"}
-_RUN_LENGTH = {"RunLengthDecode", "RL"}
-_ASCII = {"ASCIIHexDecode", "AHx", "ASCII85Decode", "A85"}
-_IMAGE_CODECS = {"DCTDecode", "DCT", "JPXDecode", "JBIG2Decode", "CCITTFaxDecode", "CCF", "Crypt"}
 
 
 def page_costs(path: Path, limits: ResourceLimits) -> list[PageCost]:
     """Inflated content size and text operators of every page, each inflated no further than the limit.
 
     Raises whatever pdfminer raises for a broken file; the caller turns that into one line.
+    Call `structure_stream_problem` first: pdfminer decodes object streams whole.
     """
+    import time
+
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
 
     costs = []
+    started = time.monotonic()
     with path.open("rb") as fh:
         document = PDFDocument(PDFParser(fh))
-        checked = _Checked(misplaced=_misplaced_objects(fh, document))
-        for number, page in enumerate(PDFPage.create_pages(document), start=1):
-            if number > limits.max_pages:
-                break
-            costs.append(_page_cost(number, page, limits, checked))
+        checked = _Checked(misplaced=_misplaced_objects(fh, document),
+                           file_budget=limits.max_file_content_bytes, deadline=started + limits.file_seconds)
+        pages = list(PDFPage.create_pages(document))[: limits.max_pages]
+        tree_damage = _page_tree_damage(document, pages)
+        for number, page in enumerate(pages, start=1):
+            cost = _page_cost(number, page, limits, checked)
+            if number in tree_damage and not cost.over and not cost.damaged:
+                cost = PageCost(cost.number, cost.content_bytes, cost.text_operators, damaged=tree_damage[number])
+            costs.append(cost)
     return costs
 
 
@@ -106,7 +112,10 @@ class _Checked:
     """What is known of the whole file while its pages are costed."""
 
     misplaced: set[int]                                   # objects not where the file's index says
-    streams: dict[Any, list[str]] = field(default_factory=dict)  # shared stream -> its damage, inflated once
+    file_budget: int = 0                                  # inflated bytes the file may still use
+    deadline: float = float("inf")                        # time.monotonic() by which measuring must end
+    streams: dict[Any, tuple[int, list[str]]] = field(default_factory=dict)  # shared stream -> size, damage
+    content_users: dict[Any, int] = field(default_factory=dict)  # page content stream -> first page using it
 
 
 def _misplaced_objects(fh: Any, document: Any, cap: int = 100_000) -> set[int]:
@@ -136,42 +145,233 @@ def _misplaced_objects(fh: Any, document: Any, cap: int = 100_000) -> set[int]:
     return misplaced
 
 
+_CONTENT_EXTRAS = re.compile(rb"/([^\s/\[\]()<>{}%]{1,127})\s+Do(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])BI(?![A-Za-z0-9_])")
+_INLINE_FILTER = re.compile(rb"/(?:F|Filter)\s*(\[[^\]]{0,400}\]|/[A-Za-z0-9]+)")
+_INLINE_DATA = re.compile(rb"(?<![A-Za-z0-9_])ID\s")
+_INLINE_END = re.compile(rb"\sEI(?![A-Za-z0-9_])")
+
+
+@dataclass
+class _Measure:
+    """One page's running totals: inflated bytes (every form counted as often as it is drawn), text."""
+
+    budget: int
+    total: int = 0
+    operators: int = 0
+    glyphs: int = 0
+    head: bytes = b""
+    over: str | None = None
+
+
 def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked) -> PageCost:
-    budget = limits.max_page_content_bytes + 1
-    total, operators, glyphs, head, damage = 0, 0, 0, b"", []
+    import time
+
+    budget = limits.max_page_content_bytes
+    damage: list[str] = []
+    if time.monotonic() > checked.deadline:
+        return PageCost(number, 0, 0, f"measuring the file ran past {limits.file_seconds:g} s (ETK_FILE_SECONDS)")
+    if checked.file_budget <= 0:
+        return PageCost(number, 0, 0, f"the file's content is over {limits.max_file_content_bytes:,} bytes "
+                                      "inflated before this page (ETK_MAX_FILE_CONTENT_BYTES)")
     if page.pageid in checked.misplaced:
         damage.append(f"the page's PDF object {page.pageid} is not where the file's index says")
     contents = _deref_checked(page.attrs.get("Contents"), damage, checked.misplaced)
     for ref in contents if isinstance(contents, list) else []:  # an array of content streams
         _deref_checked(ref, damage, checked.misplaced)
-    for stream in _content_streams(page):
+    measure = _Measure(budget=min(budget, checked.file_budget))
+    resources = _deref_checked(page.attrs.get("Resources"), damage, checked.misplaced)
+    from pdfminer.pdftypes import PDFStream
+
+    for stream in (s for s in page.contents if isinstance(s, PDFStream)):
         if stream.objid in checked.misplaced:
             damage.append(f"PDF object {stream.objid} it uses is not where the file's index says")
-        data = _bounded_data(stream, budget - total, damage)
-        head += data[: HEAD_BYTES - len(head)]
-        total += len(data)
-        operators += len(_TEXT_OPERATOR.findall(data))
-        glyphs += _string_bytes(data)
-        if total >= budget:
-            return PageCost(number, total, operators,
-                            f"its content inflates to over {limits.max_page_content_bytes:,} bytes",
-                            head.decode("latin-1"))
-    if operators > limits.max_page_text_operators:
-        return PageCost(number, total, operators,
-                        f"it has {operators:,} text operators, over the limit of {limits.max_page_text_operators:,}",
-                        head.decode("latin-1"))
-    if glyphs > limits.max_page_glyphs:
-        return PageCost(number, total, operators,
-                        f"it shows about {glyphs:,} characters, over the limit of {limits.max_page_glyphs:,}",
-                        head.decode("latin-1"))
-    for stream in _font_streams(page, damage, checked.misplaced):
+        first = checked.content_users.setdefault(stream.objid, number) if stream.objid is not None else number
+        if first != number:
+            damage.append(f"its content stream (object {stream.objid}) is also page {first}'s: "
+                          "the file's references are damaged")
+        _measure_content(stream, resources, 1, measure, damage, checked, depth=0)
+        if measure.over:
+            break
+    checked.file_budget -= measure.total
+    head = measure.head.decode("latin-1")
+    if measure.over:
+        return PageCost(number, measure.total, measure.operators, measure.over, head)
+    if measure.operators > limits.max_page_text_operators:
+        return PageCost(number, measure.total, measure.operators,
+                        f"it has {measure.operators:,} text operators, over the limit of "
+                        f"{limits.max_page_text_operators:,}", head)
+    if measure.glyphs > limits.max_page_glyphs:
+        return PageCost(number, measure.total, measure.operators,
+                        f"it shows about {measure.glyphs:,} characters, over the limit of {limits.max_page_glyphs:,}",
+                        head)
+    for stream in _font_streams(resources, damage, checked.misplaced):
         key = stream.objid if stream.objid is not None else id(stream)
         if key not in checked.streams:  # fonts are shared by most pages: inflate each once
             found: list[str] = []
-            _bounded_data(stream, budget, found)
-            checked.streams[key] = found
-        damage += checked.streams[key]
-    return PageCost(number, total, operators, damaged=damage[0] if damage else None)
+            decoded = _bounded_data(stream, budget, found, keep=0, deadline=checked.deadline)
+            checked.streams[key] = (decoded.size, found)
+            checked.file_budget -= decoded.size
+        size, found = checked.streams[key]
+        if size > budget:
+            return PageCost(number, measure.total, measure.operators,
+                            f"a font or text map it uses (PDF object {stream.objid}) inflates to over "
+                            f"{budget:,} bytes", head)
+        damage += found
+    return PageCost(number, measure.total, measure.operators, damaged=damage[0] if damage else None)
+
+
+def _measure_content(stream: Any, resources: Any, times: int, measure: _Measure, damage: list[str],
+                     checked: _Checked, depth: int) -> None:
+    """Add a content stream drawn `times` times, its inline images and the forms it draws, to `measure`.
+
+    A form drawn ten times by a form drawn ten times costs a hundred: that is what a reader does.
+    """
+    if measure.over:
+        return
+    if depth > 12:
+        measure.over = "its form XObjects nest more than 12 deep"
+        return
+    room = measure.budget - measure.total
+    decoded = _bounded_data(stream, max(0, room // times), damage, deadline=checked.deadline)
+    data = decoded.data
+    if len(measure.head) < HEAD_BYTES:
+        measure.head += data[: HEAD_BYTES - len(measure.head)]
+    measure.total += decoded.size * times
+    measure.operators += len(_TEXT_OPERATOR.findall(data)) * times
+    measure.glyphs += _string_bytes(data) * times
+    if decoded.over or measure.total > measure.budget:
+        measure.over = _over_reason(measure)
+        return
+    drawn: dict[bytes, int] = {}
+    for m in _CONTENT_EXTRAS.finditer(data):
+        if m.group(1) is not None:
+            drawn[m.group(1)] = drawn.get(m.group(1), 0) + 1
+        else:
+            _measure_inline_image(data, m.end(), times, measure, damage, checked)
+            if measure.over:
+                return
+    if not drawn:
+        return
+    xobjects = _deref_checked(resources.get("XObject"), damage, checked.misplaced) if isinstance(resources, dict) \
+        else None
+    if not isinstance(xobjects, dict):
+        return
+    from pdfminer.pdftypes import PDFStream
+
+    for name, count in drawn.items():
+        ref = xobjects.get(name.decode("latin-1"))
+        if ref is None:
+            continue
+        form = _deref_checked(ref, damage, checked.misplaced)
+        if not isinstance(form, PDFStream) or _name(form.get("Subtype")) != "Form":
+            continue
+        inner = _deref_checked(form.get("Resources"), damage, checked.misplaced)
+        _measure_content(form, inner if isinstance(inner, dict) else resources, times * count, measure, damage,
+                         checked, depth + 1)
+        if measure.over:
+            return
+
+
+def _over_reason(measure: _Measure) -> str:
+    return f"its content inflates to over {measure.budget:,} bytes"
+
+
+def _measure_inline_image(data: bytes, at: int, times: int, measure: _Measure, damage: list[str],
+                          checked: _Checked) -> None:
+    """An inline image (`BI ... ID data EI`) in `data` from `at`: its filter chain is decoded within the budget."""
+    from pipeline.extract.read.filters import decode_chain
+
+    start = _INLINE_DATA.search(data, at, at + 2000)
+    if start is None:
+        return
+    params = data[at:start.start()]
+    m = _INLINE_FILTER.search(params)
+    if m is None:
+        return
+    filters = [f.decode("latin-1") for f in re.findall(rb"/([A-Za-z0-9]+)", m.group(1))]
+    end = _INLINE_END.search(data, start.end())
+    raw = data[start.end(): end.start() if end else len(data)]
+    room = max(0, (measure.budget - measure.total) // times)
+    decoded = decode_chain(raw, filters, room, keep=0, deadline=checked.deadline)
+    measure.total += decoded.size * times
+    if decoded.over or measure.total > measure.budget:
+        measure.over = f"an inline image in its content inflates to over {measure.budget:,} bytes"
+
+
+def _page_tree_damage(document: Any, pages: list[Any]) -> dict[int, str]:
+    """{page number: reason} for pages next to a hole in the page tree, or listed twice in it.
+
+    A changed reference in `/Kids` drops a page (both readers skip what is not a page) or shows
+    another page twice: nothing fails, so the pages around the hole are named.
+    """
+    from pdfminer.pdftypes import resolve1
+
+    damage: dict[int, str] = {}
+    seen: dict[int, int] = {}
+    for number, page in enumerate(pages, start=1):
+        if page.pageid in seen:
+            reason = (f"the page tree lists PDF object {page.pageid} as pages {seen[page.pageid]} and {number}: "
+                      "its references are damaged and a page may be missing")
+            damage.setdefault(number, reason)
+            damage.setdefault(seen[page.pageid], reason)
+        seen.setdefault(page.pageid, number)
+    try:
+        catalog = resolve1(document.catalog.get("Pages"))
+        declared = resolve1(catalog.get("Count")) if isinstance(catalog, dict) else None
+    except Exception:  # noqa: BLE001 - a damaged catalog is pdfminer's to report
+        declared = None
+    if isinstance(declared, int) and declared != len(pages) and pages:
+        holes = _kids_holes(catalog)
+        reason = (f"the page tree says {declared} pages but holds {len(pages)}: its references are damaged "
+                  "and a page may be missing here")
+        for after in holes or [len(pages)]:
+            for number in (after, after + 1):
+                if 1 <= number <= len(pages):
+                    damage.setdefault(number, reason)
+    return damage
+
+
+def _kids_holes(root: Any, cap: int = 100_000) -> list[int]:
+    """Positions (pages before it) of each `/Kids` entry that is neither a page nor a page-tree node."""
+    from pdfminer.pdftypes import resolve1
+
+    holes: list[int] = []
+    pages_before = 0
+    stack: list[Any] = [root]
+    visited: set[int] = set()
+    steps = 0
+    while stack and steps < cap:
+        steps += 1
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        try:
+            kids = resolve1(node.get("Kids")) if isinstance(node, dict) else None
+        except Exception:  # noqa: BLE001
+            kids = None
+        if not isinstance(kids, list):
+            holes.append(pages_before)
+            continue
+        for kid in reversed(kids):
+            try:
+                value = resolve1(kid)
+            except Exception:  # noqa: BLE001
+                value = None
+            kind = _name(value.get("Type")) if isinstance(value, dict) else ""
+            if kind == "Page" or (isinstance(value, dict) and "Kids" not in value and "Contents" in value):
+                stack.append(("page",))
+            elif isinstance(value, dict) and "Kids" in value:
+                stack.append(value)
+            else:
+                stack.append(("hole",))
+        while stack and isinstance(stack[-1], tuple):
+            marker = stack.pop()
+            if marker == ("page",):
+                pages_before += 1
+            else:
+                holes.append(pages_before)
+    return holes
 
 
 def _string_bytes(data: bytes) -> int:
@@ -204,7 +404,7 @@ def _deref_checked(value: Any, damage: list[str], misplaced: set[int] = frozense
     return obj
 
 
-def _font_streams(page: Any, damage: list[str], misplaced: set[int], max_fonts: int = 100) -> Iterator[Any]:
+def _font_streams(resources: Any, damage: list[str], misplaced: set[int], max_fonts: int = 100) -> Iterator[Any]:
     """Embedded font programs and ToUnicode maps of the page's fonts, checking every reference on the way.
 
     Why: damage there changes the text without failing anything (a lost bold font moved one
@@ -215,7 +415,6 @@ def _font_streams(page: Any, damage: list[str], misplaced: set[int], max_fonts: 
     from pdfminer.pdftypes import PDFStream
 
     _deref = partial(_deref_checked, misplaced=misplaced)
-    resources = _deref(page.attrs.get("Resources"), damage)
     fonts = _deref(resources.get("Font"), damage) if isinstance(resources, dict) else None
     if not isinstance(fonts, dict):
         return
@@ -234,27 +433,6 @@ def _font_streams(page: Any, damage: list[str], misplaced: set[int], max_fonts: 
         yield from (s for s in (_deref(c, damage) for c in candidates if c is not None) if isinstance(s, PDFStream))
 
 
-def _content_streams(page: Any, max_forms: int = 200) -> Iterator[Any]:
-    """The page's content streams, then its form XObjects' (nested ones too, each once)."""
-    from pdfminer.pdftypes import PDFStream, resolve1
-
-    yield from (s for s in page.contents if isinstance(s, PDFStream))
-    pending, seen = [page.resources], set()
-    while pending and len(seen) < max_forms:
-        resources = resolve1(pending.pop())
-        xobjects = resolve1(resources.get("XObject")) if isinstance(resources, dict) else None
-        if not isinstance(xobjects, dict):
-            continue
-        for ref in xobjects.values():
-            stream = resolve1(ref)
-            key = getattr(ref, "objid", id(stream))
-            if not isinstance(stream, PDFStream) or key in seen or _name(stream.get("Subtype")) != "Form":
-                continue
-            seen.add(key)
-            yield stream
-            pending.append(stream.get("Resources"))
-
-
 def _name(value: Any) -> str:
     from pdfminer.pdftypes import resolve1
 
@@ -262,65 +440,68 @@ def _name(value: Any) -> str:
     return getattr(value, "name", value if isinstance(value, str) else "")
 
 
-def _bounded_data(stream: Any, budget: int, damage: list[str] | None = None) -> bytes:
-    """The stream's decoded bytes, at most `budget` of them; a decoding error keeps what came out.
+def _bounded_data(stream: Any, budget: int, damage: list[str] | None = None, keep: int | None = None,
+                  deadline: float | None = None) -> "Decoded":
+    """The stream's decoded bytes, at most `budget` of them, through its whole filter chain.
 
-    A compressed stream that ends before its end marker (a damaged or cut file) is noted in `damage`.
+    A stream that ends before its end marker, fails to decode or has an unknown filter is noted in `damage`.
     """
-    if budget <= 0:
-        return b""
+    from pipeline.extract.read.filters import Decoded, decode_chain
+
     data = stream.rawdata if stream.rawdata is not None else (stream.data or b"")
     if stream.decipher and stream.rawdata is not None:
         data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
-    for filt, _params in stream.get_filters():
-        name = _name(filt)
-        if name in _FLATE:
-            data, complete = _inflate(data, budget)
-            if not complete and damage is not None:
-                damage.append(f"a compressed stream (object {stream.objid}) is damaged or cut short")
-        elif name in _LZW:
-            data = _unlzw(data, budget)
-        elif name in _RUN_LENGTH:
-            from pdfminer.runlength import rldecode
-
-            data = rldecode(data[: budget // 128 + 1])
-        elif name in _ASCII:
-            from pdfminer.ascii85 import ascii85decode, asciihexdecode
-
-            data = (asciihexdecode if name.startswith("ASCIIHex") or name == "AHx" else ascii85decode)(data)
-        elif name in _IMAGE_CODECS:
-            break  # counted at their stored size
-        else:
-            if damage is not None:
-                damage.append(f"a stream (object {stream.objid}) has an unknown filter {str(name)[:40]!r}")
-            break
-    return data[:budget]
-
-
-def _inflate(data: bytes, budget: int) -> tuple[bytes, bool]:
-    """(inflated bytes up to `budget`, whether the stream was whole: ended cleanly or hit the budget)."""
-    inflater = zlib.decompressobj()
+    if stream.rawdata is None:  # already decoded by pdfminer (an object stream): no filters left
+        return Decoded(data[:budget], min(len(data), budget + 1), len(data) > budget)
     try:
-        out = inflater.decompress(data, budget)
-    except zlib.error:
-        return b"", False
-    return out, inflater.eof or bool(inflater.unconsumed_tail) or len(out) >= budget
+        filters = [_name(f) for f, _params in stream.get_filters()]
+    except Exception:  # noqa: BLE001 - a damaged /Filter entry
+        filters = ["?"]
+    decoded = decode_chain(data, filters, budget, keep=keep, deadline=deadline)
+    if decoded.damaged and damage is not None:
+        damage.append(f"a stream (object {stream.objid}) is damaged: {decoded.damaged}")
+    return decoded
 
 
-def _unlzw(data: bytes, budget: int) -> bytes:
-    from io import BytesIO
+def structure_stream_problem(path: Path, limits: ResourceLimits, max_streams: int = 10_000) -> str | None:
+    """A one-line reason if an object stream or cross-reference stream inflates past the content limit.
 
-    from pdfminer.lzw import LZWDecoder
+    Why a raw scan: both readers decode these streams whole as soon as the file is opened, before
+    any page exists, so they are measured from the file's bytes first (a bounded hand-written
+    reader: find `/Type /ObjStm` or `/XRef`, read its dictionary's /Filter and /Length, decode).
+    """
+    import mmap
 
-    out = bytearray()
-    try:
-        for chunk in LZWDecoder(BytesIO(data)).run():
-            out += chunk
-            if len(out) >= budget:
-                break
-    except Exception:  # noqa: BLE001 - a broken LZW stream: what came out is what pdfminer would read
-        pass
-    return bytes(out)
+    from pipeline.extract.read.filters import decode_chain
+
+    budget = limits.max_page_content_bytes
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for n, m in enumerate(_STRUCTURE_STREAM.finditer(data)):
+            if n >= max_streams:
+                return f"it has over {max_streams:,} object streams"
+            opened = data.rfind(b"obj", max(0, m.start() - 4096), m.start())
+            stream_at = data.find(b"stream", m.end(), m.end() + 4096)
+            if opened < 0 or stream_at < 0:
+                continue
+            head = bytes(data[opened:stream_at])
+            if b"endobj" in head or b">>" not in head:
+                continue
+            filters = re.search(rb"/Filter\s*(\[[^\]]{0,400}\]|/[A-Za-z0-9]+)", head)
+            if not filters:
+                continue
+            names = [f.decode("latin-1") for f in re.findall(rb"/([A-Za-z0-9]+)", filters.group(1))]
+            start = stream_at + 6 + (2 if data[stream_at + 6:stream_at + 8] == b"\r\n" else 1)
+            length = re.search(rb"/Length\s+(\d{1,12})(?!\s+\d+\s+R)", head)
+            end = start + int(length.group(1)) if length else data.find(b"endstream", start)
+            end = len(data) if end < 0 else min(end, len(data))
+            decoded = decode_chain(bytes(data[start:end]), names, budget, keep=0)
+            if decoded.over:
+                kind = "an object stream" if m.group(1) == b"ObjStm" else "its cross-reference stream"
+                return f"{kind} inflates to over {budget:,} bytes (ETK_MAX_PAGE_CONTENT_BYTES); not read"
+    return None
+
+
+_STRUCTURE_STREAM = re.compile(rb"/Type\s*/(ObjStm|XRef)(?![A-Za-z0-9])")
 
 
 @contextmanager

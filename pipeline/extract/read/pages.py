@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import ReportError
-from pipeline.extract.read.limits import PageTimeout, ResourceLimits, page_costs, page_deadline
+from pipeline.extract.read.limits import (PageTimeout, ResourceLimits, page_costs, page_deadline,
+                                          structure_stream_problem)
 
 OVER_LIMIT, UNREADABLE = "page_over_limit", "unreadable_page"
 
@@ -144,6 +145,9 @@ def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
+    problem = structure_stream_problem(path, limits)  # before either reader decodes them whole
+    if problem:
+        raise ReportError(f"{path}: {problem}")
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
