@@ -33,6 +33,7 @@ class ResourceLimits:
     max_page_glyphs: int = 20_000                   # bytes of shown text of one page (a dense page has ~5,000)
     page_seconds: float = 30.0                     # pdfplumber's layout work on one page
     max_pages: int = 5_000
+    max_font_bytes: int = 64 * 1024 * 1024          # one font program or text map, inflated (a CJK font ~20 MB)
     max_file_content_bytes: int = 512 * 1024 * 1024  # inflated bytes of all pages, fonts and forms together
     file_seconds: float = 60.0                      # measuring every page's streams before any is read
 
@@ -53,6 +54,7 @@ class ResourceLimits:
                    max_page_glyphs=read("ETK_MAX_PAGE_GLYPHS", d.max_page_glyphs, int),
                    page_seconds=read("ETK_PAGE_SECONDS", d.page_seconds, float),
                    max_pages=read("ETK_MAX_PAGES", d.max_pages, int),
+                   max_font_bytes=read("ETK_MAX_FONT_BYTES", d.max_font_bytes, int),
                    max_file_content_bytes=read("ETK_MAX_FILE_CONTENT_BYTES", d.max_file_content_bytes, int),
                    file_seconds=read("ETK_FILE_SECONDS", d.file_seconds, float))
 
@@ -208,14 +210,14 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
         key = stream.objid if stream.objid is not None else id(stream)
         if key not in checked.streams:  # fonts are shared by most pages: inflate each once
             found: list[str] = []
-            decoded = _bounded_data(stream, budget, found, keep=0, deadline=checked.deadline)
+            decoded = _bounded_data(stream, limits.max_font_bytes, found, keep=0, deadline=checked.deadline)
             checked.streams[key] = (decoded.size, found)
             checked.file_budget -= decoded.size
         size, found = checked.streams[key]
-        if size > budget:
+        if size > limits.max_font_bytes:
             return PageCost(number, measure.total, measure.operators,
                             f"a font or text map it uses (PDF object {stream.objid}) inflates to over "
-                            f"{budget:,} bytes", head)
+                            f"{limits.max_font_bytes:,} bytes (ETK_MAX_FONT_BYTES)", head)
         damage += found
     return PageCost(number, measure.total, measure.operators, damaged=damage[0] if damage else None)
 
