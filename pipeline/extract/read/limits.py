@@ -69,6 +69,7 @@ class PageCost:
     over: str | None = None
     head: str = ""  # the first bytes of its content as latin-1: enough to see a title in a skipped page
     damaged: str | None = None  # a compressed stream of the page (content, font, text map) ends early
+    hints: int = 0  # title hints (`page_costs`'s pattern) in its raw content: what its text layer should show
 
 
 class PageTimeout(Exception):
@@ -81,11 +82,12 @@ _STRING = re.compile(rb"\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>")  # literal and h
 _TEXT_OPERATOR = re.compile(rb"(?<![A-Za-z0-9_\\])(?:BT|Tj|TJ)(?![A-Za-z0-9_])")
 
 
-def page_costs(path: Path, limits: ResourceLimits) -> list[PageCost]:
+def page_costs(path: Path, limits: ResourceLimits, hint: "re.Pattern[bytes] | None" = None) -> list[PageCost]:
     """Inflated content size and text operators of every page, each inflated no further than the limit.
 
     Raises whatever pdfminer raises for a broken file; the caller turns that into one line.
-    Call `structure_stream_problem` first: pdfminer decodes object streams whole.
+    Call `structure_stream_problem` first: pdfminer decodes object streams whole. `hint` is counted in
+    each page's decoded content (`PageCost.hints`), to compare with what the text layer shows.
     """
     import time
 
@@ -98,13 +100,15 @@ def page_costs(path: Path, limits: ResourceLimits) -> list[PageCost]:
     with path.open("rb") as fh:
         document = PDFDocument(PDFParser(fh))
         checked = _Checked(misplaced=_misplaced_objects(fh, document),
-                           file_budget=limits.max_file_content_bytes, deadline=started + limits.file_seconds)
+                           file_budget=limits.max_file_content_bytes, deadline=started + limits.file_seconds,
+                           hint=hint)
         pages = list(PDFPage.create_pages(document))[: limits.max_pages]
         tree_damage = _page_tree_damage(document, pages)
         for number, page in enumerate(pages, start=1):
             cost = _page_cost(number, page, limits, checked)
             if number in tree_damage and not cost.over and not cost.damaged:
-                cost = PageCost(cost.number, cost.content_bytes, cost.text_operators, damaged=tree_damage[number])
+                cost = PageCost(cost.number, cost.content_bytes, cost.text_operators, damaged=tree_damage[number],
+                                hints=cost.hints)
             costs.append(cost)
     return costs
 
@@ -118,6 +122,7 @@ class _Checked:
     deadline: float = float("inf")                        # time.monotonic() by which measuring must end
     streams: dict[Any, tuple[int, list[str]]] = field(default_factory=dict)  # shared stream -> size, damage
     content_users: dict[Any, int] = field(default_factory=dict)  # page content stream -> first page using it
+    hint: "re.Pattern[bytes] | None" = None
 
 
 def _misplaced_objects(fh: Any, document: Any, cap: int = 100_000) -> set[int]:
@@ -163,6 +168,7 @@ class _Measure:
     glyphs: int = 0
     head: bytes = b""
     over: str | None = None
+    hints: int = 0
 
 
 def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked) -> PageCost:
@@ -177,12 +183,18 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
                                       "inflated before this page (ETK_MAX_FILE_CONTENT_BYTES)")
     if page.pageid in checked.misplaced:
         damage.append(f"the page's PDF object {page.pageid} is not where the file's index says")
+    from pdfminer.pdftypes import PDFStream
+
     contents = _deref_checked(page.attrs.get("Contents"), damage, checked.misplaced)
-    for ref in contents if isinstance(contents, list) else []:  # an array of content streams
-        _deref_checked(ref, damage, checked.misplaced)
+    for part in contents if isinstance(contents, list) else [contents]:  # one content stream or an array
+        part = _deref_checked(part, damage, checked.misplaced)
+        if part is not None and not isinstance(part, PDFStream):
+            damage.append(f"its content refers to a {type(part).__name__}, not a stream: the file's references "
+                          "are damaged")
     measure = _Measure(budget=min(budget, checked.file_budget))
     resources = _deref_checked(page.attrs.get("Resources"), damage, checked.misplaced)
-    from pdfminer.pdftypes import PDFStream
+    if resources is not None and not isinstance(resources, dict):
+        damage.append("its resources are not a dictionary: the file's references are damaged")
 
     for stream in (s for s in page.contents if isinstance(s, PDFStream)):
         if stream.objid in checked.misplaced:
@@ -197,7 +209,7 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
     checked.file_budget -= measure.total
     head = measure.head.decode("latin-1")
     if measure.over:
-        return PageCost(number, measure.total, measure.operators, measure.over, head)
+        return PageCost(number, measure.total, measure.operators, measure.over, head, hints=measure.hints)
     if measure.operators > limits.max_page_text_operators:
         return PageCost(number, measure.total, measure.operators,
                         f"it has {measure.operators:,} text operators, over the limit of "
@@ -219,7 +231,8 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
                             f"a font or text map it uses (PDF object {stream.objid}) inflates to over "
                             f"{limits.max_font_bytes:,} bytes (ETK_MAX_FONT_BYTES)", head)
         damage += found
-    return PageCost(number, measure.total, measure.operators, damaged=damage[0] if damage else None)
+    return PageCost(number, measure.total, measure.operators, head=head if damage else "",
+                    damaged=damage[0] if damage else None, hints=measure.hints)
 
 
 def _measure_content(stream: Any, resources: Any, times: int, measure: _Measure, damage: list[str],
@@ -241,6 +254,8 @@ def _measure_content(stream: Any, resources: Any, times: int, measure: _Measure,
     measure.total += decoded.size * times
     measure.operators += len(_TEXT_OPERATOR.findall(data)) * times
     measure.glyphs += _string_bytes(data) * times
+    if checked.hint is not None and times == 1:
+        measure.hints += len(checked.hint.findall(data))
     if decoded.over or measure.total > measure.budget:
         measure.over = _over_reason(measure)
         return
@@ -265,6 +280,9 @@ def _measure_content(stream: Any, resources: Any, times: int, measure: _Measure,
         if ref is None:
             continue
         form = _deref_checked(ref, damage, checked.misplaced)
+        if form is not None and not isinstance(form, PDFStream):
+            damage.append(f"the picture or form /{name.decode('latin-1')[:40]} it draws is a {type(form).__name__}, "
+                          "not a stream: the file's references are damaged")
         if not isinstance(form, PDFStream) or _name(form.get("Subtype")) != "Form":
             continue
         inner = _deref_checked(form.get("Resources"), damage, checked.misplaced)
@@ -423,6 +441,11 @@ def _font_streams(resources: Any, damage: list[str], misplaced: set[int], max_fo
     pending = [_deref(f, damage) for f in list(fonts.values())[:max_fonts]]
     while pending:
         font = pending.pop()
+        if font is not None and (not isinstance(font, dict) or isinstance(font, PDFStream)
+                                 or "Subtype" not in font and "BaseFont" not in font):
+            damage.append(f"a font it uses is a {type(font).__name__} that is not a font: the file's references "
+                          "are damaged")
+            continue
         if not isinstance(font, dict):
             continue
         descendants = _deref(font.get("DescendantFonts"), damage)
