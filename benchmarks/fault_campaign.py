@@ -1,4 +1,4 @@
-"""Fault campaign: seeded structural mutants of a report, each through `etk-report extract` in a child.
+"""Fault campaign: seeded structural mutants of a report, each through `etk-report extract` in a child process.
 
 Why: hostile or damaged input must end in an outcome the user can trust. Every mutant ends in one of
     identical            exit 0, exactly the clean file's figures
@@ -104,18 +104,50 @@ class Run:
     seconds: float
 
 
-def run_extract(pdf: Path, out: Path, timeout: float) -> Run:
-    started = time.monotonic()
-    try:
-        done = subprocess.run([str(REPO / ".venv" / "bin" / "etk-report"), "extract", str(pdf), "--out", str(out)],
-                              capture_output=True, text=True, errors="replace", timeout=timeout, cwd=REPO)
-    except subprocess.TimeoutExpired:
-        return Run("hang", "", "", None, time.monotonic() - started)
-    figures_csv = out / "figures.csv"
-    figures = None
-    if done.returncode == 0 and figures_csv.exists():
-        figures = list(csv.DictReader(io.StringIO(figures_csv.read_text(encoding="utf-8"))))
-    return Run(done.returncode, done.stdout, done.stderr, figures, time.monotonic() - started)
+WORKER = REPO / "tests" / "fuzz_worker.py"
+
+
+def run_batch(files: list[Path], out: Path, timeout: float) -> list[Run]:
+    """`etk-report extract` on each file in a worker child (one interpreter for many files, so a case costs
+    its extraction, not a pandas import); a case past `timeout` is a hang: the child is killed, a new one
+    takes the rest."""
+    import json
+    import queue
+    import threading
+
+    runs: list[Run] = []
+    while len(runs) < len(files):
+        rest = files[len(runs):]
+        proc = subprocess.Popen([sys.executable, str(WORKER), str(timeout * 2), str(out / f"w{len(runs)}"),
+                                 *map(str, rest)], cwd=REPO, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout] + [lines.put(None)],
+                         daemon=True).start()
+        started = time.monotonic()
+        while len(runs) < len(files):
+            try:
+                line = lines.get(timeout=timeout)
+            except queue.Empty:
+                proc.kill()
+                proc.wait()
+                runs.append(Run("hang", "", "", None, time.monotonic() - started))
+                break
+            if line is None:  # the worker died (a crash in C code): that case is a traceback-like failure
+                proc.wait()
+                runs.append(Run("traceback", "", f"worker died with {proc.returncode}", None, 0.0))
+                break
+            result = json.loads(line)
+            figures = None
+            if result["figures"] is not None:
+                figures = list(csv.DictReader(io.StringIO(result["figures"])))
+            code = "hang" if result["code"] == "over_budget" else result["code"]
+            runs.append(Run(code, result["stdout"], result["stderr"] + result["fd2"], figures,
+                            time.monotonic() - started))
+            started = time.monotonic()
+        else:
+            proc.wait()
+    return runs
 
 
 def _page_rows(figures: list[dict]) -> dict[str, Counter]:
@@ -171,26 +203,23 @@ def main(argv: list[str] | None = None) -> int:
         mutant, what = mutate(clean_bytes, kind, rng)
         cases.append((n, kind, what, mutant))
     work = Path(tempfile.mkdtemp(prefix="etk-campaign-"))
-    clean = run_extract(args.pdf, work / "clean", args.timeout)
+    clean = run_batch([args.pdf], work / "clean", args.timeout)[0]
     assert clean.code == 0 and clean.figures, clean.stderr
-
-    def one(case: tuple[int, str, str, bytes]) -> tuple[int, str, str, str, list[str], Run]:
-        n, kind, what, mutant = case
-        path = work / f"mutant-{n:03d}.pdf"
-        path.write_bytes(mutant)
-        run = run_extract(path, work / f"out-{n:03d}", args.timeout)
-        outcome, silent = classify(run, clean)
-        if outcome in ("identical",):
-            path.unlink()
-        return n, kind, what, outcome, silent, run
+    for n, _kind, _what, mutant in cases:
+        (work / f"mutant-{n:03d}.pdf").write_bytes(mutant)
 
     started = time.monotonic()
+    batches = [cases[w::args.jobs] for w in range(args.jobs)]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        done = list(pool.map(lambda w: run_batch([work / f"mutant-{c[0]:03d}.pdf" for c in batches[w]],
+                                                 work / f"out-{w}", args.timeout), range(args.jobs)))
     tally: Counter = Counter()
     by_kind: dict[str, Counter] = {k: Counter() for k in kinds}
     bad = []
     slowest = 0.0
-    with ThreadPoolExecutor(args.jobs) as pool:
-        for n, kind, what, outcome, silent, run in pool.map(one, cases):
+    for batch, runs in zip(batches, done):
+        for (n, kind, what, mutant), run in zip(batch, runs):
+            outcome, silent = classify(run, clean)
             tally[outcome] += 1
             by_kind[kind][outcome] += 1
             slowest = max(slowest, run.seconds)
@@ -199,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 bad.append(f"mutant-{n:03d} [{kind}: {what}] {outcome}: {detail}")
                 if args.keep:
                     args.keep.mkdir(parents=True, exist_ok=True)
-                    (args.keep / f"mutant-{n:03d}.pdf").write_bytes(case_bytes(cases, n))
+                    (args.keep / f"mutant-{n:03d}.pdf").write_bytes(mutant)
     print(f"fault campaign: {args.count} mutants of {args.pdf.name}, seed {args.seed}, "
           f"{time.monotonic() - started:.0f} s, slowest case {slowest:.1f} s, work dir {work}")
     for outcome in ("identical", "loss named", "refused, one line", "SILENT partial", "traceback", "hang",
@@ -210,10 +239,6 @@ def main(argv: list[str] | None = None) -> int:
     for line in bad:
         print("  " + line)
     return 0 if not bad else 1
-
-
-def case_bytes(cases: list, n: int) -> bytes:
-    return next(c[3] for c in cases if c[0] == n)
 
 
 if __name__ == "__main__":

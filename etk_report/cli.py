@@ -255,7 +255,7 @@ def _ingest(args: argparse.Namespace) -> int:
                          csv_dir=args.csv, postgres_dsn=args.postgres, progress=_progress(args), ocr=args.ocr,
                          replace=args.replace)
     code = _report(outcome, args.show_unmapped)
-    if new_warehouse and code != EXIT_ENVIRONMENT:
+    if new_warehouse and code == EXIT_OK:
         print(f"  note: {warehouse} is a new warehouse file (none was there before; --warehouse or "
               f"$ETK_WAREHOUSE point to an existing one)")
     return code
@@ -267,11 +267,10 @@ def _report(outcome, show_unmapped: bool = False) -> int:
     if code == EXIT_ENVIRONMENT:
         print(f"etk-report: {outcome.file_name}: {outcome.message}", file=sys.stderr)
         return code
-    text = outcome.summary(max_labels=None if show_unmapped else 0)
-    if code == EXIT_BAD_INPUT:
-        print(text, file=sys.stderr)
-    else:
-        _print_split(text.splitlines())
+    if code != EXIT_OK:  # a refusal is one line on stderr, and stdout holds only results
+        print(outcome.refusal_line(), file=sys.stderr)
+        return code
+    _print_split(outcome.summary(max_labels=None if show_unmapped else 0).splitlines())
     return code
 
 

@@ -9,6 +9,7 @@ so the extractor wants to read it and the loss must be named.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 TITLE = "UUSI YKSIKKO / Toimintalukuja v. 2023"
@@ -219,6 +220,7 @@ def encode_chain(data: bytes, filters: list[str]) -> bytes:
     return data
 
 
+@lru_cache(maxsize=4)
 def _spaces_bomb(head: bytes, inflated_mb: int, tail: bytes = b"") -> bytes:
     """`head`, `inflated_mb` MB of spaces and `tail`, Flate-compressed once (about 1 MB per GB)."""
     packer = zlib.compressobj(9)
@@ -332,12 +334,11 @@ def bomb_matrix_report(path: str | Path, case: str, inflated_mb: int = 1024) -> 
         # the statistics page's resources and font live in an object stream that inflates to the bomb
         objects = _two_pages(title, "", b"8 0 R")
         packed = {8: font_res, 9: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
-        body = b"8 0 9 %d\n" % (len(font_res) + 1)
-        header_len = len(body)
-        stream = _spaces_bomb(body + font_res + b"\n" + packed[9] + b"\n", inflated_mb)
-        stream = encode_chain(stream, ["FlateDecode"])  # Flate inside Flate
+        header = b"8 0 9 %d\n" % (len(font_res) + 1)
+        stream = encode_chain(_spaces_bomb(header + font_res + b"\n" + packed[9] + b"\n", inflated_mb),
+                              ["FlateDecode"])  # Flate inside Flate
         return write_objects_pdf(path, objects, packed=packed, packed_filters=["FlateDecode", "FlateDecode"],
-                                 packed_stream=stream if header_len else stream)
+                                 packed_stream=stream)
     if case == "nested-forms":
         # page -> form 8 -> form 9 -> form 10, whose content is the bomb
         data, filters = bomb_stream(title, inflated_mb, CHAINS[2])

@@ -49,8 +49,9 @@ def test_a_shrinking_year_is_refused_through_ingest_unless_replace(tmp_path, cap
     before = snapshot(partial(warehouse.read_table, target))
 
     assert main(["ingest", str(partial_copy), *env]) == 1
-    out = capsys.readouterr().out
-    first = out.splitlines()[0]
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.splitlines()) == 1  # a refusal is one line on stderr
+    first = captured.err.splitlines()[0]
     assert "NOT loaded" in first and "would shrink" in first and "TURVAKOTI" in first and "--replace" in first
     for name in DATA_TABLES:
         pd.testing.assert_frame_equal(before[name], warehouse.read_table(target, name), obj=name)

@@ -189,6 +189,21 @@ class IngestOutcome:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def refusal_line(self) -> str:
+        """A report not loaded, as one line (for stderr): why, and the failed checks, joined by '; '."""
+        year = self.report_year if self.report_year is not None else "?"
+        if self.status == FAILED_VALIDATION and (self.validation or {}).get("passed") and self.message:
+            line = f"NOT loaded: {self.file_name}: {self.message}"
+        elif self.status == FAILED_VALIDATION:
+            n = (self.validation or {}).get("critical_failures", "?")
+            failures = (self.validation or {}).get("failures", [])
+            shown = "; ".join(failures[:10]) + (f"; ... {len(failures) - 10} more" if len(failures) > 10 else "")
+            line = (f"NOT loaded: {self.file_name} (report year {year}) failed {n} critical check(s)"
+                    + (f": {shown}" if shown else "") + "; the warehouse is unchanged")
+        else:
+            line = f"error: {self.file_name}: {self.message or 'unknown error'}"
+        return " ".join(line.split())
+
     def summary(self, max_labels: int | None = 12) -> str:
         """A few lines for a terminal: what happened, where, and what needs a look.
 

@@ -19,6 +19,7 @@ import re
 import signal
 import threading
 from collections.abc import Iterator
+from itertools import islice
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,22 +96,19 @@ def page_costs(path: Path, limits: ResourceLimits, hint: "re.Pattern[bytes] | No
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
 
-    costs = []
     started = time.monotonic()
     with path.open("rb") as fh:
         document = PDFDocument(PDFParser(fh))
         checked = _Checked(misplaced=_misplaced_objects(fh, document),
                            file_budget=limits.max_file_content_bytes, deadline=started + limits.file_seconds,
                            hint=hint)
-        pages = list(PDFPage.create_pages(document))[: limits.max_pages]
+        pages = list(islice(PDFPage.create_pages(document), limits.max_pages))
         tree_damage = _page_tree_damage(document, pages)
-        for number, page in enumerate(pages, start=1):
-            cost = _page_cost(number, page, limits, checked)
-            if number in tree_damage and not cost.over and not cost.damaged:
-                cost = PageCost(cost.number, cost.content_bytes, cost.text_operators, damaged=tree_damage[number],
-                                hints=cost.hints)
-            costs.append(cost)
-    return costs
+        costs = [_page_cost(number, page, limits, checked) for number, page in enumerate(pages, start=1)]
+    tree_damage.update({first: reason for first, reason in checked.shared.items() if first not in tree_damage})
+    return [PageCost(cost.number, cost.content_bytes, cost.text_operators, damaged=tree_damage[cost.number],
+                     hints=cost.hints) if cost.number in tree_damage and not cost.over and not cost.damaged
+            else cost for cost in costs]
 
 
 @dataclass
@@ -123,6 +121,7 @@ class _Checked:
     streams: dict[Any, tuple[int, list[str]]] = field(default_factory=dict)  # shared stream -> size, damage
     content_users: dict[Any, int] = field(default_factory=dict)  # page content stream -> first page using it
     hint: "re.Pattern[bytes] | None" = None
+    shared: dict[int, str] = field(default_factory=dict)  # first page of a shared content stream -> why
 
 
 def _misplaced_objects(fh: Any, document: Any, cap: int = 100_000) -> set[int]:
@@ -203,6 +202,8 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
         if first != number:
             damage.append(f"its content stream (object {stream.objid}) is also page {first}'s: "
                           "the file's references are damaged")
+            checked.shared.setdefault(first, f"its content stream (object {stream.objid}) is also page {number}'s: "
+                                             "the file's references are damaged")
         _measure_content(stream, resources, 1, measure, damage, checked, depth=0)
         if measure.over:
             break
@@ -252,13 +253,13 @@ def _measure_content(stream: Any, resources: Any, times: int, measure: _Measure,
     if len(measure.head) < HEAD_BYTES:
         measure.head += data[: HEAD_BYTES - len(measure.head)]
     measure.total += decoded.size * times
-    measure.operators += len(_TEXT_OPERATOR.findall(data)) * times
-    measure.glyphs += _string_bytes(data) * times
     if checked.hint is not None and times == 1:
-        measure.hints += len(checked.hint.findall(data))
-    if decoded.over or measure.total > measure.budget:
+        measure.hints += len(checked.hint.findall(data, 0, HEAD_BYTES if decoded.over else len(data)))
+    if decoded.over or measure.total > measure.budget:  # over: its text need not be counted
         measure.over = _over_reason(measure)
         return
+    measure.operators += len(_TEXT_OPERATOR.findall(data)) * times
+    measure.glyphs += _string_bytes(data) * times
     drawn: dict[bytes, int] = {}
     for m in _CONTENT_EXTRAS.finditer(data):
         if m.group(1) is not None:
@@ -272,6 +273,9 @@ def _measure_content(stream: Any, resources: Any, times: int, measure: _Measure,
     xobjects = _deref_checked(resources.get("XObject"), damage, checked.misplaced) if isinstance(resources, dict) \
         else None
     if not isinstance(xobjects, dict):
+        if xobjects is not None:
+            damage.append(f"its pictures and forms are a {type(xobjects).__name__}, not a dictionary: the file's "
+                          "references are damaged")
         return
     from pdfminer.pdftypes import PDFStream
 
@@ -436,6 +440,8 @@ def _font_streams(resources: Any, damage: list[str], misplaced: set[int], max_fo
 
     _deref = partial(_deref_checked, misplaced=misplaced)
     fonts = _deref(resources.get("Font"), damage) if isinstance(resources, dict) else None
+    if fonts is not None and not isinstance(fonts, dict) or isinstance(fonts, PDFStream):
+        damage.append(f"its fonts are a {type(fonts).__name__}, not a dictionary: the file's references are damaged")
     if not isinstance(fonts, dict):
         return
     pending = [_deref(f, damage) for f in list(fonts.values())[:max_fonts]]
@@ -455,7 +461,12 @@ def _font_streams(resources: Any, damage: list[str], misplaced: set[int], max_fo
         candidates = [font.get("ToUnicode")]
         if isinstance(descriptor, dict):
             candidates += [descriptor.get(k) for k in ("FontFile", "FontFile2", "FontFile3")]
-        yield from (s for s in (_deref(c, damage) for c in candidates if c is not None) if isinstance(s, PDFStream))
+        for candidate in (_deref(c, damage) for c in candidates if c is not None):
+            if isinstance(candidate, PDFStream):
+                yield candidate
+            elif candidate is not None and not (getattr(candidate, "name", None) and candidate is font.get("ToUnicode")):
+                damage.append(f"a font's program or text map is a {type(candidate).__name__}, not a stream: "
+                              "the file's references are damaged")
 
 
 def _name(value: Any) -> str:

@@ -95,17 +95,19 @@ def quiet_pdf_libraries() -> Iterator[list[logging.LogRecord]]:
             if len(records) < 100:
                 records.append(record)
 
-    logger = logging.getLogger("pdfminer")
-    handler, saved = Collect(logging.WARNING), logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    loggers = [logging.getLogger(name) for name in ("pdfminer", "pdfplumber")]
+    handler, saved = Collect(logging.WARNING), [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield records
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = saved
+        for logger, propagate in zip(loggers, saved):
+            logger.removeHandler(handler)
+            logger.propagate = propagate
 
 
 def check_pdf_file(path: Path, limits: ResourceLimits | None = None) -> None:
@@ -159,6 +161,9 @@ def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
         if count > limits.max_pages:
             raise ReportError(f"{path}: {count:,} pages, over the limit of {limits.max_pages:,} (ETK_MAX_PAGES)")
         costs = _costs(path, limits)
+        if len(costs) != count:  # the readers disagree on the page tree: no page number can be trusted
+            raise ReportError(f"{path}: PDF is damaged (its page tree holds {count:,} pages for one reader and "
+                              f"{len(costs):,} for the other)")
         scans = []
         for index in range(count):
             cost = costs.get(index + 1)
