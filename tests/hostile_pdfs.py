@@ -314,7 +314,7 @@ def _two_pages(statistics_content: bytes, statistics_filters: str, resources: by
 
 
 BOMB_CASES = ("content-2", "content-3", "content-4", "object-stream", "nested-forms", "form-fanout",
-              "inline-image", "font-program", "text-map")
+              "inline-image", "font-program", "text-map", "huge-picture")
 CHAINS = {2: ["FlateDecode", "FlateDecode"],
           3: ["ASCII85Decode", "FlateDecode", "FlateDecode"],
           4: ["ASCIIHexDecode", "RunLengthDecode", "LZWDecode", "FlateDecode"]}
@@ -387,4 +387,12 @@ def bomb_matrix_report(path: str | Path, case: str, inflated_mb: int = 1024) -> 
                      10: _stream_object(data, filters)}
         return write_objects_pdf(path, _two_pages(title.replace(b"/F1 ", b"/F2 "), "",
                                                   b"<< /Font << /F1 3 0 R /F2 8 0 R >> >>", extra))
+    if case == "huge-picture":
+        # a JPEG header declaring 100,000 x 100,000 RGB pixels: 30 GB once decoded (PDFium decodes to OCR)
+        picture = _stream_object(b"\xff\xd8\xff\xe0" + b"\0" * 200, "/DCTDecode",
+                                 " /Type /XObject /Subtype /Image /Width 100000 /Height 100000 "
+                                 "/ColorSpace /DeviceRGB /BitsPerComponent 8")
+        return write_objects_pdf(path, _two_pages(title + b"q 500 0 0 500 50 50 cm /Im1 Do Q\n", "",
+                                                  b"<< /Font << /F1 3 0 R >> /XObject << /Im1 8 0 R >> >>",
+                                                  {8: picture}))
     raise ValueError(case)

@@ -34,6 +34,7 @@ class ResourceLimits:
     max_page_glyphs: int = 20_000                   # bytes of shown text of one page (a dense page has ~5,000)
     page_seconds: float = 30.0                     # pdfplumber's layout work on one page
     max_pages: int = 5_000
+    max_page_image_bytes: int = 128 * 1024 * 1024   # pixels of a page's pictures, decoded (A4 at 600 dpi grey: 35 MB)
     max_font_bytes: int = 64 * 1024 * 1024          # one font program or text map, inflated (a CJK font ~20 MB)
     max_file_content_bytes: int = 512 * 1024 * 1024  # inflated bytes of all pages, fonts and forms together
     file_seconds: float = 60.0                      # measuring every page's streams before any is read
@@ -55,6 +56,7 @@ class ResourceLimits:
                    max_page_glyphs=read("ETK_MAX_PAGE_GLYPHS", d.max_page_glyphs, int),
                    page_seconds=read("ETK_PAGE_SECONDS", d.page_seconds, float),
                    max_pages=read("ETK_MAX_PAGES", d.max_pages, int),
+                   max_page_image_bytes=read("ETK_MAX_PAGE_IMAGE_BYTES", d.max_page_image_bytes, int),
                    max_font_bytes=read("ETK_MAX_FONT_BYTES", d.max_font_bytes, int),
                    max_file_content_bytes=read("ETK_MAX_FILE_CONTENT_BYTES", d.max_file_content_bytes, int),
                    file_seconds=read("ETK_FILE_SECONDS", d.file_seconds, float))
@@ -168,6 +170,9 @@ class _Measure:
     head: bytes = b""
     over: str | None = None
     hints: int = 0
+    image_budget: int = 0
+    image_bytes: int = 0
+    images: set = field(default_factory=set)  # pictures counted (each decoded once, however often drawn)
 
 
 def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked) -> PageCost:
@@ -190,7 +195,7 @@ def _page_cost(number: int, page: Any, limits: ResourceLimits, checked: _Checked
         if part is not None and not isinstance(part, PDFStream):
             damage.append(f"its content refers to a {type(part).__name__}, not a stream: the file's references "
                           "are damaged")
-    measure = _Measure(budget=min(budget, checked.file_budget))
+    measure = _Measure(budget=min(budget, checked.file_budget), image_budget=limits.max_page_image_bytes)
     resources = _deref_checked(page.attrs.get("Resources"), damage, checked.misplaced)
     if resources is not None and not isinstance(resources, dict):
         damage.append("its resources are not a dictionary: the file's references are damaged")
@@ -287,6 +292,10 @@ def _measure_content(stream: Any, resources: Any, times: int, measure: _Measure,
         if form is not None and not isinstance(form, PDFStream):
             damage.append(f"the picture or form /{name.decode('latin-1')[:40]} it draws is a {type(form).__name__}, "
                           "not a stream: the file's references are damaged")
+        if isinstance(form, PDFStream) and _name(form.get("Subtype")) == "Image":
+            _measure_image(form, measure, damage, checked)
+            if measure.over:
+                return
         if not isinstance(form, PDFStream) or _name(form.get("Subtype")) != "Form":
             continue
         inner = _deref_checked(form.get("Resources"), damage, checked.misplaced)
@@ -294,6 +303,49 @@ def _measure_content(stream: Any, resources: Any, times: int, measure: _Measure,
                          checked, depth + 1)
         if measure.over:
             return
+
+
+_COMPONENTS = {"DeviceRGB": 3, "RGB": 3, "CalRGB": 3, "Lab": 3, "DeviceCMYK": 4, "CMYK": 4}
+
+
+def _measure_image(image: Any, measure: _Measure, damage: list[str], checked: _Checked) -> None:
+    """A picture's decoded size (width x height x components x bits), counted once per page.
+
+    Image codecs (DCT, JPX) are decoded only to OCR an image page, by PDFium at full size: so the size
+    their dictionary declares is what is measured; a chain of other filters before them is decoded here.
+    """
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    key = image.objid if image.objid is not None else id(image)
+    if key in measure.images:
+        return
+    measure.images.add(key)
+    try:
+        width, height = int(resolve1(image.get("Width"))), int(resolve1(image.get("Height")))
+        bits = int(resolve1(image.get("BitsPerComponent", 8)) or 8)
+    except (TypeError, ValueError):
+        return
+    space = resolve1(image.get("ColorSpace"))
+    if isinstance(space, list) and space:
+        head = _name(space[0])
+        n = resolve1(space[1]).get("N") if head == "ICCBased" and isinstance(resolve1(space[1]), PDFStream) else None
+        components = int(resolve1(n)) if isinstance(resolve1(n), int) else 1 if head == "Indexed" else 3
+    else:
+        components = _COMPONENTS.get(_name(space), 1)
+    measure.image_bytes += max(0, width) * max(0, height) * min(max(components, 1), 32) * min(max(bits, 1), 16) // 8
+    if measure.image_bytes > measure.image_budget:
+        measure.over = (f"its pictures would decode to over {measure.image_budget:,} bytes "
+                        "(ETK_MAX_PAGE_IMAGE_BYTES)")
+        return
+    from pipeline.extract.read.filters import FLATE, LZW, RUN_LENGTH
+
+    if not {_name(f) for f, _ in image.get_filters()} & (FLATE | LZW | RUN_LENGTH):
+        return  # ASCII filters before a codec shrink or keep the size: nothing to measure
+    decoded = _bounded_data(image, measure.image_budget - measure.image_bytes + 1, damage, keep=0,
+                            deadline=checked.deadline)
+    if decoded.over:
+        measure.over = (f"a picture on it inflates to over {measure.image_budget:,} bytes "
+                        "(ETK_MAX_PAGE_IMAGE_BYTES)")
 
 
 def _over_reason(measure: _Measure) -> str:
