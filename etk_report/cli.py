@@ -309,7 +309,7 @@ def _ingest(args: argparse.Namespace) -> int:
                          replace=args.replace, report_html=args.report_html,
                          organization=args.organization)
     code = _report(outcome, args.show_unmapped)
-    if new_warehouse and code != EXIT_ENVIRONMENT:
+    if new_warehouse and code == EXIT_OK:
         print(f"  note: {warehouse} is a new warehouse file (none was there before; --warehouse or "
               f"$ETK_WAREHOUSE point to an existing one)")
     return code
@@ -329,11 +329,10 @@ def _report(outcome, show_unmapped: bool = False, prefix: str = "") -> int:
         _print_split([f"  warning: {w}" for w in outcome.all_warnings()], prefix)
         print(f"etk-report: {outcome.refusal_line()}", file=sys.stderr)
         return code
-    text = outcome.summary(max_labels=None if show_unmapped else 0)
-    if code == EXIT_BAD_INPUT:
-        print(text, file=sys.stderr)
-    else:
-        _print_split(text.splitlines(), prefix)
+    if code != EXIT_OK:  # a refusal is one line on stderr, and stdout holds only results
+        print(f"etk-report: {outcome.refusal_line()}", file=sys.stderr)
+        return code
+    _print_split(outcome.summary(max_labels=None if show_unmapped else 0).splitlines(), prefix)
     return code
 
 

@@ -2,7 +2,7 @@
 
 Allowed outcomes of `etk-report extract` on a mutated copy:
 - exit 0 with exactly the clean file's figures;
-- exit 0 with the loss named: a warning line the clean file does not have;
+- exit 0 with the loss named: every page whose figures differ is named in a warning the clean file lacks;
 - exit 2 with exactly one line on stderr.
 Never a traceback, never another exit code, never output on stderr with exit 0, and never
 a run past its budget (each case has its own timer; a worker past its overall budget fails).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -24,6 +25,7 @@ from pdf_factory import small_report
 
 REPO = Path(__file__).resolve().parents[1]
 SEED, CASES, WORKERS = 13, 300, 2
+REFERENCE_CASES = 80
 CASE_BUDGET_S = 30.0
 
 
@@ -52,21 +54,26 @@ def mutate(clean: bytes, rng: random.Random) -> bytes:
     return bytes(data)
 
 
+_REFERENCE = re.compile(rb"(?<![\d.])(\d{1,7}) 0 R\b")
+
+
+def mutate_references(clean: bytes, rng: random.Random) -> bytes:
+    """One to three object references (`N 0 R`) pointed elsewhere: at another object, or at none."""
+    data = bytearray(clean)
+    refs = list(_REFERENCE.finditer(clean))
+    numbers = sorted({int(m.group(1)) for m in refs})
+    for m in sorted(rng.sample(refs, rng.randint(1, 3)), key=lambda m: -m.start()):
+        target = 9_999_999 if rng.random() < 0.25 else rng.choice(numbers)
+        data[m.start(1):m.end(1)] = str(target).encode()
+    return bytes(data)
+
+
 def _warnings(stderr: str) -> set[str]:
     return {line for line in stderr.splitlines() if line.startswith("warning:")}
 
 
-@pytest.fixture(scope="module")
-def fuzz_results(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("fuzz")
-    clean = compress_streams(small_report(folder / "generated.pdf", year=2021).read_bytes())
-    rng = random.Random(SEED)
-    files = [folder / "clean.pdf"]
-    files[0].write_bytes(clean)
-    for n in range(CASES):
-        path = folder / f"mutant-{n:03d}.pdf"
-        path.write_bytes(mutate(clean, rng))
-        files.append(path)
+def _run_workers(files: list[Path], folder: Path) -> list[dict]:
+    """Each file through `etk-report extract` in two worker processes; the first file is read by both."""
     batches = [files[0::WORKERS], files[1::WORKERS]]
     batches[1].insert(0, files[0])  # both workers also read the clean file
     procs = [subprocess.Popen([sys.executable, str(REPO / "tests" / "fuzz_worker.py"), str(CASE_BUDGET_S),
@@ -82,6 +89,35 @@ def fuzz_results(tmp_path_factory):
     return results
 
 
+@pytest.fixture(scope="module")
+def fuzz_results(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fuzz")
+    clean = compress_streams(small_report(folder / "generated.pdf", year=2021).read_bytes())
+    rng = random.Random(SEED)
+    files = [folder / "clean.pdf"]
+    files[0].write_bytes(clean)
+    for n in range(CASES):
+        path = folder / f"mutant-{n:03d}.pdf"
+        path.write_bytes(mutate(clean, rng))
+        files.append(path)
+    return _run_workers(files, folder)
+
+
+@pytest.fixture(scope="module")
+def reference_results(tmp_path_factory):
+    """Object references changed in the generated report as written (its references are in plain sight)."""
+    folder = tmp_path_factory.mktemp("fuzz-references")
+    clean = small_report(folder / "generated.pdf", year=2021).read_bytes()
+    rng = random.Random(SEED + 1)
+    files = [folder / "clean.pdf"]
+    files[0].write_bytes(clean)
+    for n in range(REFERENCE_CASES):
+        path = folder / f"mutant-{n:03d}.pdf"
+        path.write_bytes(mutate_references(clean, rng))
+        files.append(path)
+    return _run_workers(files, folder)
+
+
 def classify(result: dict, clean: dict) -> str:
     code, stdout, stderr = result["code"], result["stdout"], result["stderr"] + result["fd2"]
     if "Traceback" in stdout + stderr or code == "traceback":
@@ -93,9 +129,26 @@ def classify(result: dict, clean: dict) -> str:
             return "exit 0 with stderr"  # anything on stderr but warnings
         if result["figures"] == clean["figures"]:
             return "exit 0, same figures"
-        clean_warnings = _warnings(clean["stderr"] + clean["fd2"])
-        return "exit 0, loss named" if _warnings(stderr) - clean_warnings else "exit 0, SILENT loss"
+        new_warnings = _warnings(stderr) - _warnings(clean["stderr"] + clean["fd2"])
+        named = {m.group(1) for line in new_warnings if (m := re.match(r"warning: page (\d+):", line))}
+        return "exit 0, loss named" if _changed_pages(result, clean) <= named else "exit 0, SILENT loss"
     return f"unexpected exit {code}"
+
+
+def _changed_pages(result: dict, clean: dict) -> set[str]:
+    """Pages whose figures differ between the two runs (lost, changed or new rows)."""
+    import csv
+    import io
+
+    def by_page(text: str | None) -> dict[str, Counter]:
+        pages: dict[str, Counter] = {}
+        for row in csv.DictReader(io.StringIO(text or "")):
+            pages.setdefault(row["page"], Counter())[(row["unit"], row["label"], row["value"])] += 1
+        return pages
+
+    before, after = by_page(clean["figures"]), by_page(result["figures"])
+    return {page for page in before.keys() | after.keys()
+            if before.get(page, Counter()) != after.get(page, Counter())}
 
 
 def test_every_mutation_ends_in_an_outcome_the_user_can_trust(fuzz_results):
@@ -110,3 +163,18 @@ def test_every_mutation_ends_in_an_outcome_the_user_can_trust(fuzz_results):
     bad = {Path(f).name: o for f, o in outcomes.items() if o not in allowed}
     assert not bad, f"{tally}; first: {dict(list(bad.items())[:8])}"
     assert tally["exit 2, one line"] and tally["exit 0, same figures"]  # the mutations really bite, and not all
+
+
+def test_every_changed_object_reference_names_the_pages_that_lose_figures(reference_results):
+    """A reference pointed at the wrong object or at none: every page whose figures change is named."""
+    clean = next(r for r in reference_results if r["file"].endswith("clean.pdf"))
+    assert clean["code"] == 0 and clean["figures"].count("\n") > 10, clean
+    mutants = [r for r in reference_results if not r["file"].endswith("clean.pdf")]
+    assert len(mutants) == REFERENCE_CASES
+    outcomes = {r["file"]: classify(r, clean) for r in mutants}
+    tally = Counter(outcomes.values())
+    print(f"fuzz outcomes of {REFERENCE_CASES} reference changes: {dict(tally)}")
+    allowed = {"exit 0, same figures", "exit 0, loss named", "exit 2, one line"}
+    bad = {Path(f).name: o for f, o in outcomes.items() if o not in allowed}
+    assert not bad, f"{tally}; first: {dict(list(bad.items())[:8])}"
+    assert tally["exit 0, loss named"] and tally["exit 0, same figures"]  # the changes bite, and not all

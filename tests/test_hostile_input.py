@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hostile_pdfs import bomb_report, long_line_report, many_objects_report
+from hostile_pdfs import BOMB_CASES, bomb_matrix_report, bomb_report, long_line_report, many_objects_report
 from pdf_factory import Figure, Heading, Page, Statistics, cover, euro, write_report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,6 +95,41 @@ def test_a_page_over_its_limit_is_skipped_and_named_within_bounded_memory(hostil
     # the report's only statistics page is over a limit: nothing to extract, and the line says which page
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1 and "page 2: skipped" in err and str(path) in err, err
+
+
+@pytest.mark.parametrize("case", BOMB_CASES)
+def test_every_bomb_of_the_matrix_ends_in_bounded_memory_with_its_page_named(tmp_path, case):
+    """About 1 GB behind a chain of 2-4 filters, in an object stream, nested or fanned-out forms, an inline
+    image, a font program or a text map: measured before any reader decodes it, so the child's peak RSS
+    stays under 300 MB. The time is printed (no timing assertion; the 60 s budget is a hang guard)."""
+    path = bomb_matrix_report(tmp_path / f"{case}.pdf", case, inflated_mb=1024)
+    assert path.stat().st_size < 64 * 1024  # a few KB that would inflate to a gigabyte
+    started = time.monotonic()
+    code, out, err, peak = run_bounded(["extract", str(path), "--out", str(tmp_path / "out")], budget_s=60)
+    print(f"bomb {case}: exit {code}, peak RSS {peak / MB:.0f} MB, {time.monotonic() - started:.1f} s: {err.strip()}")
+    assert "Traceback" not in out + err
+    assert peak < 300 * MB, f"{case}: peak RSS {peak / MB:.0f} MB"
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+    if case == "object-stream":  # read before any page exists: the file is refused, naming what
+        assert "an object stream inflates to over" in err, err
+    else:
+        assert "page 2: skipped" in err and "over" in err, err
+
+
+def test_each_filter_decodes_what_its_encoder_wrote_and_stops_at_the_budget():
+    """The bounded decoder against the matrix's own encoders: same bytes back, and no more than the budget."""
+    from hostile_pdfs import CHAINS, encode_chain
+    from pipeline.extract.read.filters import decode_chain
+
+    text = b"BT /F1 10 Tf (UUSI YKSIKKO / Toimintalukuja v. 2023) Tj ET\n" * 300
+    for chain in [*CHAINS.values(), ["LZWDecode"], ["RunLengthDecode", "ASCII85Decode"], ["FlateDecode"] * 4]:
+        decoded = decode_chain(encode_chain(text, chain), chain, budget=10 * len(text))
+        assert decoded.data == text and not decoded.over and decoded.damaged is None, chain
+        small = decode_chain(encode_chain(text, chain), chain, budget=1000)
+        assert small.over and small.size == 1001 and small.data == text[:1000], chain
+    cut = decode_chain(encode_chain(text, ["FlateDecode"])[:-20], ["FlateDecode"], budget=10 * len(text))
+    assert cut.damaged and "cut short" in cut.damaged
+    assert decode_chain(b"x", ["NoSuchDecode"], budget=100).damaged == "an unknown filter 'NoSuchDecode'"
 
 
 def test_a_long_line_under_the_limit_is_read_in_bounded_time_and_memory(hostile, tmp_path):

@@ -102,7 +102,8 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
     issues += [_page_issue(scan.number, "page_over_limit", f"skipped: {scan.skipped}", scan.head,
                            unknown=not scan.head) for scan in scans if scan.skipped]
     issues += [_page_issue(scan.number, "unreadable_page", f"damaged: {scan.damaged}; figures on it may be "
-                           "missing or wrong", scan.text, unknown=not scan.has_text_layer and not scan.image_count)
+                           "missing or wrong", scan.text,
+                           unknown=(not scan.has_text_layer and not scan.image_count) or scan.title_in_content)
                for scan in scans if scan.damaged]
     with open_words(path) as reader:
         for number in sorted([*wanted, *ocr_words]):

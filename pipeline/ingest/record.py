@@ -262,16 +262,20 @@ class IngestOutcome:
         return "\n".join(lines)
 
     def refusal_line(self) -> str:
-        """A refused report as one line: why (the shrink guard's reason, or each critical check), and
-        that nothing changed. The CLI prints it on stderr."""
+        """A report not loaded, as one line for stderr: why (the shrink guard's reason, each critical check,
+        or the error), and that nothing changed."""
         validation = self.validation or {}
-        if validation.get("passed") and self.message:  # the shrink guard, not a check
-            return f"NOT loaded: {self.file_name}: {self.message}"
-        n = validation.get("critical_failures", "?")
-        critical = [" ".join(text.split()[1:]) for text in validation.get("failures", [])
-                    if text.startswith("CRITICAL")][:10]
-        return (f"NOT loaded: {self.file_name} ({self.report}) failed {n} critical check(s)"
-                + (": " + "; ".join(critical) if critical else "") + "; the warehouse is unchanged")
+        if self.status == FAILED_VALIDATION and validation.get("passed") and self.message:  # the shrink guard
+            line = f"NOT loaded: {self.file_name}: {self.message}"
+        elif self.status == FAILED_VALIDATION:
+            n = validation.get("critical_failures", "?")
+            critical = [" ".join(text.split()[1:]) for text in validation.get("failures", [])
+                        if text.startswith("CRITICAL")][:10]
+            line = (f"NOT loaded: {self.file_name} ({self.report}) failed {n} critical check(s)"
+                    + (": " + "; ".join(critical) if critical else "") + "; the warehouse is unchanged")
+        else:
+            line = f"error: {self.file_name}: {self.message or 'unknown error'}"
+        return " ".join(line.split())
 
     def all_warnings(self) -> list[str]:
         """Extraction and ingest warnings, then validation warnings (year over year included), one line each."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import ReportError
-from pipeline.extract.read.limits import PageTimeout, ResourceLimits, page_costs, page_deadline
+from pipeline.extract.read.limits import (PageTimeout, ResourceLimits, page_costs, page_deadline,
+                                          structure_stream_problem)
 from pipeline.extract.settings import DEFAULT_SETTINGS, LayoutSettings
 
 OVER_LIMIT, UNREADABLE = "page_over_limit", "unreadable_page"
@@ -32,6 +34,7 @@ class PageScan:
     skipped: str | None = None  # why the page was not read (over a resource limit)
     head: str = ""              # for a skipped page: the start of its raw content, to look for titles
     damaged: str | None = None  # read, but a stream or object it uses is damaged: its text may be incomplete
+    title_in_content: bool = False  # its raw content shows a statistics title hint (whatever its text shows)
 
     @property
     def has_text_layer(self) -> bool:
@@ -95,17 +98,19 @@ def quiet_pdf_libraries() -> Iterator[list[logging.LogRecord]]:
             if len(records) < 100:
                 records.append(record)
 
-    logger = logging.getLogger("pdfminer")
-    handler, saved = Collect(logging.WARNING), logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    loggers = [logging.getLogger(name) for name in ("pdfminer", "pdfplumber")]
+    handler, saved = Collect(logging.WARNING), [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield records
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = saved
+        for logger, propagate in zip(loggers, saved):
+            logger.removeHandler(handler)
+            logger.propagate = propagate
 
 
 def check_pdf_file(path: Path, limits: ResourceLimits | None = None) -> None:
@@ -147,6 +152,9 @@ def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
+    problem = structure_stream_problem(path, limits)  # before either reader decodes them whole
+    if problem:
+        raise ReportError(f"{path}: {problem}")
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -156,6 +164,9 @@ def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
         if count > limits.max_pages:
             raise ReportError(f"{path}: {count:,} pages, over the limit of {limits.max_pages:,} (ETK_MAX_PAGES)")
         costs = _costs(path, limits)
+        if len(costs) != count:  # the readers disagree on the page tree: no page number can be trusted
+            raise ReportError(f"{path}: PDF is damaged (its page tree holds {count:,} pages for one reader and "
+                              f"{len(costs):,} for the other)")
         scans = []
         for index in range(count):
             cost = costs.get(index + 1)
@@ -168,7 +179,11 @@ def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
             images = 0
             if _letters(text) < IMAGE_PAGE_MAX_LETTERS:
                 images = sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
-            scans.append(PageScan(index + 1, text.replace("\r\n", "\n"), images, damaged=cost.damaged))
+            lost = bool(cost.hints) and not _title_hint(text)  # the raw content shows a title the text lost
+            damaged = cost.damaged or ("its content holds a statistics title that its text layer does not show: "
+                                       "the file is damaged" if lost else None)
+            scans.append(PageScan(index + 1, text.replace("\r\n", "\n"), images, damaged=damaged,
+                                  head=cost.head, title_in_content=lost or _title_hint(cost.head)))
             page.close()
         return scans
     except pdfium.PdfiumError as exc:
@@ -181,11 +196,28 @@ def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
 def _costs(path: Path, limits: ResourceLimits) -> dict:
     """{page number: PageCost}; a structure pdfminer cannot walk is bad input (pdfplumber would fail too)."""
     try:
-        return {cost.number: cost for cost in page_costs(path, limits)}
+        return {cost.number: cost for cost in page_costs(path, limits, _raw_hint())}
     except RecursionError:
         raise ReportError(f"{path}: PDF is damaged (its page tree nests too deep)") from None
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many types for broken files
         raise ReportError(f"{path}: PDF is damaged ({type(exc).__name__})") from None
+
+
+def _raw_hint() -> "re.Pattern[bytes] | None":
+    """The vocabulary's title hint as a bytes pattern, to count in raw content (None if it has no such form)."""
+    from pipeline.extract.vocabulary import vocabulary
+
+    pattern = vocabulary().statistics_title_hint
+    try:
+        return re.compile(pattern.pattern.encode("latin-1"), pattern.flags & re.IGNORECASE)
+    except (UnicodeEncodeError, re.error):
+        return None
+
+
+def _title_hint(text: str) -> bool:
+    from pipeline.extract.vocabulary import vocabulary
+
+    return bool(vocabulary().statistics_title_hint.search(text))
 
 
 def _describe_pdfium_error(path: Path, exc: Exception) -> str:
