@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.errors import (
-    EXIT_BAD_INPUT,
     EXIT_ENVIRONMENT,
     EXIT_OK,
     EXIT_VALIDATION_FAILED,
