@@ -16,6 +16,7 @@ import pytest
 
 
 from pdf_factory import (  # noqa: E402
+    small_report,
     NBSP,
     NNBSP,
     Columns,
@@ -559,3 +560,11 @@ def test_a_finance_page_right_after_a_statistics_page_continues_no_block(tmp_pat
     extraction = extract_report(path)
     assert list(extraction.figures["label"]) == ["Asiakkaita yhteensä", "STEA", "Tuotot yhteensä"]
     assert list(zip(extraction.finance_summary["label"], extraction.finance_summary["value"])) == FINANCE_ROWS
+
+
+def test_the_finance_summary_is_no_untitled_rows_warning(tmp_path):
+    """Its rows are extracted as the finance summary, so they are not 'rows of figures under no title'."""
+    extraction = extract_report(small_report(tmp_path / "r.pdf", 2021))
+    finance_pages = set(extraction.finance_summary["page"])
+    assert len(extraction.finance_summary) == 4 and finance_pages
+    assert not [i for i in extraction.issues if i.kind == "untitled_figures" and i.page in finance_pages]

@@ -132,6 +132,21 @@ class Page(HTMLParser):
         return found[0]
 
 
+def _result_chart(parsed: Page) -> dict:
+    """The one chart of the association's result across years (its subject is the association)."""
+    found = [c for c in parsed.charts if c["attrs"]["data-title"] == "Result for the year"]
+    assert len(found) == 1, [c["attrs"] for c in parsed.charts]
+    assert found[0]["attrs"]["data-subject"] not in PRINTED  # the association, not a unit
+    return found[0]
+
+
+def _artifact(artifacts: dict, kind: str, year: int):
+    """The artifact of `kind` for `year`: keys are etk-<kind>-<organization_id>-<year>."""
+    found = [a for key, a in artifacts.items() if key.startswith(f"etk-{kind}-") and key.endswith(f"-{year}")]
+    assert len(found) == 1, sorted(artifacts)
+    return found[0]
+
+
 def _titles() -> dict[str, str]:
     return {k.metric: k.title for k in key_metrics()}
 
@@ -141,7 +156,8 @@ def test_one_chart_per_unit_and_metric_that_has_data(page, three_years):
     titles = _titles()
     drawn = {(c["attrs"]["data-subject"], c["attrs"]["data-title"]) for c in parsed.charts}
     expected = {(unit, titles[m]) for unit, metrics in PRINTED.items() for m in metrics}
-    assert drawn - {("the association", "Result for the year")} == expected
+    result = _result_chart(parsed)
+    assert drawn - {(result["attrs"]["data-subject"], "Result for the year")} == expected
     assert len(parsed.charts) == len(expected) + 1  # and the result across years
     # the same from the warehouse: a (unit, key metric) with any value has exactly one chart
     with duckdb.connect(str(three_years[0]), read_only=True) as con:
@@ -215,13 +231,13 @@ def test_finance_validation_and_lineage_sections(page, three_years):
     _, pdfs, _, _ = three_years
     flat = " ".join(" ".join(parsed.text).split())
     assert "Finance summary 2023" in flat and "Tilikauden alijäämä" in flat
-    result = parsed.chart("the association", "Result for the year")
+    result = _result_chart(parsed)
     assert result["attrs"]["data-missing-years"] == "" and len(result["paths"]) == 3  # one bar per year
     for pdf in pdfs:
         assert file_sha256(pdf) in text and pdf.name in text
     assert flat.count("validation passed") == 3
     assert "text layer" in flat  # extraction source per year
-    assert "no restatements view" in flat
+    assert flat.count("No restatement") == 3  # the view exists; these reports print no other-year value
 
 
 def test_the_ingest_wrote_the_page_and_readable_artifacts(three_years):
@@ -246,10 +262,10 @@ def test_the_ingest_wrote_the_page_and_readable_artifacts(three_years):
             time.sleep(0.5)
     link = artifacts["etk-trend-page"]
     assert link.data == f"[Trend page (from-ingest.html)]({html.resolve().as_uri()})"  # Prefect stores links as markdown
-    validation = artifacts["etk-validation-2023"].data
+    validation = _artifact(artifacts, "validation", 2023).data
     assert "```" not in validation and "| check | unit | page | expected | found |" in validation
     assert re.search(r"\| warning \| extraction_issue_reported \|  \| 4 \|", validation), validation
-    summary = artifacts["etk-unit-summary-2023"]
+    summary = _artifact(artifacts, "unit-summary", 2023)
     rows = json.loads(summary.data)
     assert summary.type == "table" and [list(r) for r in rows] == [["unit", "clients", "care days", "occup.", "staff",
                                                                      "income"]] * 2
@@ -322,31 +338,39 @@ def test_without_matplotlib_report_exits_3_with_one_line_and_nothing_else_import
     assert run.returncode == 0 and run.stdout.strip() == "False", run.stderr
 
 
-def _with_organizations(source: Path, target: Path) -> None:
-    """A copy of the warehouse laid out as one keyed by organization_id, holding two associations."""
+def _with_organizations(source: Path, target: Path) -> str:
+    """A copy of the warehouse holding a second association, `ensi-b`: the same rows for 2022 and 2023,
+    and a 2023 report of it that printed ENSIKOTI's 2022 clients as 2 more than loaded (a restatement).
+    Returns the first association's id."""
     shutil.copy(source, target)
     with duckdb.connect(str(target)) as con:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                            "WHERE table_schema = 'main' AND table_type = 'BASE TABLE'").fetchall()]
+        (first,) = con.execute("SELECT DISTINCT organization_id FROM unit_summary").fetchone()
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = 'organization_id' "
+            "AND table_schema = 'main' AND table_name IN (SELECT table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE')").fetchall()]
         for table in tables:
-            con.execute(f'CREATE TABLE "{table}_k" AS SELECT *, \'ensi-a\' AS organization_id FROM "{table}" '
-                        f'UNION ALL SELECT *, \'ensi-b\' AS organization_id FROM "{table}" WHERE report_year <> 2021')
-            con.execute(f'DROP TABLE "{table}"')
-            con.execute(f'ALTER TABLE "{table}_k" RENAME TO "{table}"')
-        con.execute("CREATE VIEW restatements AS SELECT 'ensi-b' AS organization_id, 2022 AS report_year, "
-                    "'ENSIKOTI' AS unit, 'clients_total' AS metric, 73.0 AS loaded_value, 75.0 AS printed_value, "
-                    "2023 AS printed_in")
+            columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                                 "WHERE table_name = ?", [table]).fetchall()}
+            new_id = ", ingestion_id || '-b' AS ingestion_id" if "ingestion_id" in columns else ""
+            con.execute(f'INSERT INTO "{table}" SELECT * REPLACE (\'ensi-b\' AS organization_id{new_id}) '
+                        f'FROM "{table}" WHERE organization_id = ? AND (report_year IS NULL OR report_year <> 2021)',
+                        [first])
+        con.execute("INSERT INTO other_year_figures SELECT * REPLACE (2023 AS report_year, value + 2 AS value) "
+                    "FROM figures WHERE organization_id = 'ensi-b' AND report_year = 2022 AND unit = 'ENSIKOTI' "
+                    "AND label = 'Asiakkaita yhteensä'")
+    return first
 
 
 def test_one_section_per_organization_and_restatements_where_the_view_exists(three_years, tmp_path):
     keyed = tmp_path / "keyed.duckdb"
-    _with_organizations(three_years[0], keyed)
+    first = _with_organizations(three_years[0], keyed)
     both, only_b = tmp_path / "both.html", tmp_path / "b.html"
     assert main(["report", "--warehouse", str(keyed), "--html", str(both), "-q"]) == 0
     assert main(["report", "--warehouse", str(keyed), "--organization", "ensi-b", "--html", str(only_b), "-q"]) == 0
     assert main(["report", "--warehouse", str(keyed), "--organization", "nobody", "--html", str(tmp_path / "n.html")]) == 2
     text = both.read_text(encoding="utf-8")
-    assert re.findall(r'<section class="association" data-organization="([^"]*)"', text) == ["ensi-a", "ensi-b"]
+    assert re.findall(r'<section class="association" data-organization="([^"]*)"', text) == sorted(["ensi-b", first])
     b = only_b.read_text(encoding="utf-8")
     assert re.findall(r'data-organization="([^"]*)"', b) == ["ensi-b"]
     parsed = Page()

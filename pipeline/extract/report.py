@@ -99,6 +99,7 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
     finance: list[FinanceRow] = []
     summary: tuple[int, SummaryState] | None = None  # the last page read by content, and where it ended
     numbers_pages: list[int] = []  # pages read that hold rows of numbers, for a report where no block is found
+    content_pages: set[int] = set()  # pages whose blocks were found by content alone (no statistics title)
     issues += [_page_issue(scan.number, "page_over_limit", f"skipped: {scan.skipped}", scan.head,
                            unknown=not scan.head) for scan in scans if scan.skipped]
     issues += [_page_issue(scan.number, "unreadable_page", f"damaged: {scan.damaged}; figures on it may be "
@@ -123,6 +124,9 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
             # a block may run onto this page, but never onto the finance summary's page
             previous = units[-1] if units and units[-1].page == number - 1 and not finance_page else None
             found = parse_statistics_page(lines, number, continues=previous, tables=tables)
+            if found and previous is not None and previous.page in content_pages \
+                    and not vocabulary().mentions_statistics_title(scans[number - 1].text):
+                content_pages.update(unit.page for unit in found)  # a block found by content, continued
             for unit in found:
                 move_other_years(unit)
                 issues.extend(unit.issues)
@@ -132,6 +136,7 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
                 read = parse_summary_page(_content(lines), number, cover_year, carry)
                 found = read.units
                 by_content = True  # rows under no heading are reported just below
+                content_pages.update(unit.page for unit in read.units)
                 summary = (number, read.state)
                 issues.extend(read.issues)
                 if read.unowned_rows:
@@ -152,9 +157,14 @@ def _extract_report(path: Path, ocr: str) -> Extraction:
                 issues.append(ExtractionIssue(number, "title_without_figures", CRITICAL,
                                               "its text has a statistics title, but no title line was found in its "
                                               "layout; its figures were not extracted"))
-            if not by_content:
+            if not by_content and not finance_page:  # the finance summary's rows are read as such
                 issues.extend(_titles_not_laid_out(scans[number - 1].text, found, number))
 
+    if units and cover_year is None and not _reads_as_annual_report(scans, units, content_pages, finance):
+        pages = _page_list(sorted({unit.page for unit in units}))
+        raise NotAReport(f"{path}: rows of numbers on page(s) {pages}, but no report title, statistics title, "
+                         "statistics chapter, finance summary or association name: not read as an annual report "
+                         "(a new wording of these goes into vocabulary.json)")
     unreadable = [i for i in issues if i.kind in ("page_over_limit", "unreadable_page") and i.severity == CRITICAL]
     if not units and cover_year is not None and not unreadable:
         # an annual report whose pages were all read: not bad input, but nothing to load (critical issue)
@@ -260,6 +270,23 @@ def _pages_to_read(scans: list[PageScan]) -> list[int]:
         if scan.number in statistics or vocab.finance_title.search(scan.text):
             wanted.append(scan.number)
     return wanted
+
+
+def _reads_as_annual_report(scans: list[PageScan], units: list[UnitPage], content_pages: set[int],
+                             finance: list[FinanceRow]) -> bool:
+    """Blocks found by content alone count only in a document that shows itself an annual report somewhere.
+
+    Why: tables of numbers with units of measure are everywhere (invoices, papers); without one cue
+    from the vocabulary (a statistics title, a statistics chapter, the finance summary, an
+    association's name) a file without a report title is not read as a report. The cues stay data.
+    """
+    if any(unit.page not in content_pages for unit in units) or finance:
+        return True
+    vocab = vocabulary()
+    if any(vocab.is_summary_chapter(line.strip()) for scan in scans for line in scan.text.splitlines()[:200]
+           if len(line) <= 120):
+        return True
+    return find_organization((scan.number, scan.text) for scan in scans) is not None
 
 
 def _cover_year(scans: list[PageScan]) -> int | None:

@@ -112,8 +112,11 @@ def _restatements(assoc: Association, year: int) -> str:
     frame = assoc.restatements
     if frame is None:
         return ""
-    if "report_year" in frame.columns:
-        frame = frame[frame["report_year"] == year]
+    if "differs" in frame.columns:  # the view lists every other-year value; a restatement is one that differs
+        frame = frame[frame["differs"].fillna(False).astype(bool)].drop(columns="differs")
+    printed_in = "printed_in" if "printed_in" in frame.columns else "report_year"
+    if printed_in in frame.columns:  # under the year of the report that printed them
+        frame = frame[frame[printed_in] == year]
     if frame.empty:
         return '<p class="muted small">No restatement: no value printed for another year differs from the one loaded.</p>'
     columns = [c for c in frame.columns if c != "organization_id"]
