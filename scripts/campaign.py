@@ -30,7 +30,7 @@ def one(seed: int, index: int) -> tuple[str, str, int, bool, str | None]:
     rng = random.Random(f"{seed}-{index}")
     names = list(campaign.LAYOUTS)
     layout = names[index % len(names)]
-    defect = campaign.DEFECTS[(index // len(names) + index) % len(campaign.DEFECTS)]
+    defect = campaign.defect_for(index // len(names) + index, layout)
     report = campaign.random_report(rng)
     with tempfile.TemporaryDirectory() as folder:
         clean = campaign.run_one(report, layout, Path(folder))

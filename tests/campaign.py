@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Callable
 
 from pdf_factory import (
+    Chapter,
+    SummaryRow,
+    UnitTable,
     RULED,
     RULED_NARROW,
     Columns,
@@ -214,6 +217,38 @@ LAYOUTS.update({
 })
 
 
+def _summary_rows(u: UnitContent, rng: random.Random) -> tuple:
+    """A unit's rows as a summary chapter prints them: this year, then the previous year (another value)."""
+    adults = u.adults if u.adults_printed is None else u.adults_printed
+    total = round(sum(v for _, v in u.funding), 2) if u.funding_total_printed is None else u.funding_total_printed
+
+    def row(label: str, value: str, uom: str, level: int = 0, previous: str | None = None) -> SummaryRow:
+        return SummaryRow(label, (value, previous or str(rng.randint(1, 999))), uom, level)
+
+    rows = [row("Asiakkaita yhteensä", str(u.adults + u.children), "hlö"),
+            row("Aikuiset", str(adults), "hlö", 1), row("Lapset", str(u.children), "hlö", 1),
+            row("Hoitovuorokaudet yhteensä", str(u.adult_days + u.child_days), "vrk"),
+            row("Aikuisten hoitovuorokaudet", str(u.adult_days), "vrk", 1),
+            row("Lasten hoitovuorokaudet", str(u.child_days), "vrk", 1),
+            row("Käyttöaste", _number(u.occupancy if u.occupancy_printed is None else u.occupancy_printed), "%",
+                previous=_number(rng.uniform(10, 99))),
+            row("Henkilökunta", str(u.staff), "hlö"),
+            *[row(label, euro(value), "€", previous=euro(rng.uniform(1_000, 900_000))) for label, value in u.funding]]
+    if u.show_funding_total:
+        rows.append(row("Tuotot yhteensä", euro(total), "€", previous=euro(rng.uniform(1_000, 900_000))))
+    return tuple(rows)
+
+
+@layout("summary-chapter-year-columns")
+def _summary_chapter(report: ReportContent) -> list:
+    """Issue 19's earlier style: a closing chapter, each unit a subheading on the line of its year heads,
+    rows `label  uom  this year  previous year` (no notes, lists or section headings in this style)."""
+    rng = random.Random(f"{report.year}-{len(report.units)}")  # previous-year values, reproducible
+    return [Page(*((Chapter("KOOSTE ASIAKASTYÖSTÄ"),) if i == 0 else ()),
+                 UnitTable(u.name, _summary_rows(u, rng), heads=(str(u.year), str(u.year - 1))))
+            for i, u in enumerate(report.units)]
+
+
 def draw(report: ReportContent, layout_name: str, path: Path) -> Path:
     """The report as a PDF: cover, the layout's statistics pages, the finance summary."""
     pages = [cover(report.year), *LAYOUTS[layout_name](report), Page(Narrative.filler(4), finance_block(report))]
@@ -260,6 +295,28 @@ DEFECTS = (
     Defect("list-lost", "municipality_list_read", _unit("list_printed", lambda u: f"Kunnat: {len(u.towns)} eri kuntaa"),
            "Asiakaskuntia"),
 )
+
+
+# What a layout does not print, so a defect in it cannot be printed either: a summary chapter has no notes,
+# no municipality count or list, and its year lives in the column heads (a unit under another year's heads
+# is caught as a critical extraction issue instead, see tests/test_layout_zoo_summary.py).
+NOT_PRINTED: dict[str, set[str]] = {"summary-chapter-year-columns": {"municipalities", "list-lost", "unit-year"}}
+
+
+def printable(defect: Defect, layout_name: str) -> bool:
+    return defect.family not in NOT_PRINTED.get(layout_name, set())
+
+
+def defect_for(index: int, layout_name: str) -> Defect:
+    """The `index`-th defect (cycling) that `layout_name` can print."""
+    candidates = [d for d in DEFECTS if printable(d, layout_name)]
+    return candidates[index % len(candidates)]
+
+
+def layout_for(index: int, defect: Defect) -> str:
+    """The `index`-th layout (cycling) that can print `defect`."""
+    names = [n for n in LAYOUTS if printable(defect, n)]
+    return names[index % len(names)]
 
 
 def with_defect(report: ReportContent, defect: Defect, unit_index: int) -> ReportContent:
