@@ -253,3 +253,12 @@ def test_a_bad_etk_setting_is_an_environment_error_naming_it(tmp_path, name, val
     proc = _cli("extract", str(pdf), "--out", str(tmp_path / "out"), env={name: value})
     assert proc.returncode == 3
     assert proc.stderr.strip().count("\n") == 0 and name in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_quiet_ingest_prints_only_warning_lines_on_stderr(tmp_path):
+    """A real process, with Prefect's own console logging: no library's INFO line reaches the terminal
+    (Great Expectations' ephemeral context once said 'Created temporary directory ...')."""
+    run = _cli("ingest", str(SAMPLE_PDF), "--warehouse", str(tmp_path / "etk.duckdb"), "-q")
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert lines and all(line.startswith(("warning:", "note:")) for line in lines), run.stderr

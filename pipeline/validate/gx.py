@@ -27,7 +27,16 @@ DATA_SOURCE = "extraction"
 DOCS_SITE = "validation_docs"
 RESULT_FORMAT = {"result_format": "COMPLETE"}
 
-logging.getLogger("great_expectations").setLevel(logging.ERROR)
+def _quiet_gx_loggers() -> None:
+    """Errors only from Great Expectations: some of its modules set their own logger to INFO (the
+    ephemeral context says 'Created temporary directory ... for ephemeral docs site'), which under
+    Prefect's console handler was one more line on stderr that is neither a warning nor an error."""
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+_quiet_gx_loggers()
 
 
 def _context(data_docs_dir: Path | None) -> Any:
@@ -35,6 +44,7 @@ def _context(data_docs_dir: Path | None) -> Any:
     memory, nothing written unless Data Docs are asked for; no analytics, no progress bars."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     context = gx.get_context(mode="ephemeral")
+    _quiet_gx_loggers()  # modules the context imported just now set theirs too
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     if data_docs_dir is not None:
         context.add_data_docs_site(DOCS_SITE, {
