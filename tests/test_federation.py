@@ -299,3 +299,30 @@ def test_a_folder_with_two_associations_of_one_year_loads_both_and_reloads_nothi
                                       frame[frame["organization_id"] != "toinen-ensi-ja-turvakoti-ry"]
                                       .reset_index(drop=True), check_dtype=False, obj=name)
     assert warehouse.row_counts(path)["unit_summary"][("toinen-ensi-ja-turvakoti-ry", 2022)] == 2
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_restatement_printed_in_a_summary_chapter_is_warned_on_stderr(tmp_path, capfd):
+    """End to end, through the command line: the 2014 report's year column prints 2013's families as 29;
+    the 2013 report loaded 28. The 2014 ingest warns on stderr, quoting both, and the view holds it."""
+    from etk_report.cli import main
+    from pdf_factory import Chapter, Page, SummaryRow, UnitTable, cover, write_report
+
+    def report(year: int, families: tuple[str, str], days: tuple[str, str]) -> Path:
+        table = UnitTable("Ensikoti", (SummaryRow("Asiakasperheitä", families, "perhettä"),
+                                       SummaryRow("Hoitovuorokaudet", days, "vrk")),
+                          heads=(str(year), str(year - 1)))
+        return write_report(tmp_path / f"vuosikertomus-{year}.pdf",
+                            [cover(year, title="VUOSIKERTOMUS"), Page(Chapter("KOOSTE ASIAKASTYÖSTÄ"), table)])
+
+    path = tmp_path / "etk.duckdb"
+    assert main(["ingest", str(report(2013, ("28", "25"), ("1900", "1700"))), "--warehouse", str(path), "-q"]) == 0
+    capfd.readouterr()
+    assert main(["ingest", str(report(2014, ("31", "29"), ("2100", "1900"))), "--warehouse", str(path), "-q"]) == 0
+    err = capfd.readouterr().err
+    lines = [line for line in err.splitlines() if "restatement" in line]
+    assert len(lines) == 1 and lines[0].startswith("warning: restatement"), err
+    assert "Asiakasperheitä" in lines[0] and "printed 29" in lines[0] and "loaded 28" in lines[0]
+    rows = warehouse.read_table(path, "restatements")
+    # each report printed two other-year values; only 2014's families for 2013 differ (2012 was never loaded)
+    assert len(rows) == 4 and rows["differs"].fillna(False).astype(bool).sum() == 1
