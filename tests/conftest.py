@@ -35,7 +35,7 @@ def sample_extraction():
 @pytest.fixture(scope="session")
 def tables2022(sample_extraction):
     """The sample's warehouse tables (report year 2022)."""
-    from pipeline.load.derive import build_tables
+    from pipeline.model.derive import build_tables
 
     return build_tables(sample_extraction)
 

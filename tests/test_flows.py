@@ -22,7 +22,7 @@ from flows.ingest import build_tables, hash_file, ingest_folder, ingest_report, 
 from pipeline.load import duckdb_store as warehouse
 from pipeline.ingest.cache import entry_path
 from pipeline.ingest.record import extractor_fingerprint, file_sha256, newest_report
-from pipeline.load.schema import DATA_TABLES
+from pipeline.model.schema import DATA_TABLES
 from pdf_factory import small_report
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -193,7 +193,7 @@ def test_a_locked_warehouse_is_retried_and_loads_once(sample_extraction, tmp_pat
 
     from flows.ingest import load_duckdb
     from pipeline.ingest.record import IngestionRecord, utcnow
-    from pipeline.load.derive import build_tables as derive
+    from pipeline.model.derive import build_tables as derive
 
     path = tmp_path / "etk.duckdb"
     tables = derive(sample_extraction)
@@ -227,7 +227,7 @@ def test_a_bad_input_error_is_not_retried(sample_extraction, tmp_path, monkeypat
 
     from flows.ingest import load_duckdb
     from pipeline.ingest.record import IngestionRecord, utcnow
-    from pipeline.load.derive import build_tables as derive
+    from pipeline.model.derive import build_tables as derive
 
     tables = derive(sample_extraction)
     record = IngestionRecord(file_name="x.pdf", sha256=None, started_at=utcnow(), status="loaded",

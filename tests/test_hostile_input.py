@@ -211,7 +211,7 @@ def _formula_report(path: Path) -> Path:
 def test_formulas_in_labels_are_neutralised_in_every_csv_and_numbers_stay_numbers(tmp_path):
     from pipeline.extract.output.files import write_csvs
     from pipeline.extract.report import extract_report
-    from pipeline.load.derive import build_tables
+    from pipeline.model.derive import build_tables
     from pipeline.load.export import export_year
 
     extraction = extract_report(_formula_report(tmp_path / "r.pdf"))

@@ -15,9 +15,9 @@ import pytest
 
 from warehouse_helpers import assert_same_tables, legacy_frames, legacy_statements, snapshot
 
-from pipeline.load.derive import WarehouseTables
+from pipeline.model.derive import WarehouseTables
 from pipeline.ingest.record import FAILED_VALIDATION, LOADED, IngestionRecord, utcnow
-from pipeline.load.schema import DATA_TABLES
+from pipeline.model.schema import DATA_TABLES
 
 DSN = os.environ.get("ETK_TEST_POSTGRES_DSN")
 LAHTI = "lahden-ensi-ja-turvakoti-ry"  # the sample's association

@@ -11,7 +11,7 @@ import pytest
 from pdf_factory import small_report
 from pipeline.ingest.shrink import YearContents, shrink_loss
 from pipeline.load import duckdb_store as warehouse
-from pipeline.load.schema import DATA_TABLES
+from pipeline.model.schema import DATA_TABLES
 from warehouse_helpers import snapshot
 
 FULL = YearContents(frozenset({"ENSIKOTI", "TURVAKOTI"}), 100)

@@ -17,11 +17,11 @@ import pytest
 from conftest import SAMPLE_TRUTH
 from warehouse_helpers import as_year, assert_same_tables, snapshot
 from pipeline.load import duckdb_store as warehouse
-from pipeline.load.derive import derive_funding, unit_metrics
+from pipeline.model.derive import derive_funding, unit_metrics
 from pipeline.load.export import export_year
 from pipeline.ingest.record import FAILED_VALIDATION, LOADED, IngestionRecord, utcnow
-from pipeline.load.metrics import metric_names, parse_rules
-from pipeline.load.schema import DATA_TABLES, warehouse_specs
+from pipeline.model.metrics import metric_names, parse_rules
+from pipeline.model.schema import DATA_TABLES, warehouse_specs
 
 LAHTI = "lahden-ensi-ja-turvakoti-ry"  # the sample's association, from its cover
 

@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.ingest.record import LOADED, IngestionRecord, utcnow
 from pipeline.load import duckdb_store as warehouse
-from pipeline.load.derive import build_tables, normalize_section
-from pipeline.load.metrics import metric_types, parse_rules
+from pipeline.model.derive import build_tables, normalize_section
+from pipeline.model.metrics import metric_types, parse_rules
 
 
 def _load(path, tables):

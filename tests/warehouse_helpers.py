@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from pipeline.load.derive import WarehouseTables
-from pipeline.load.schema import DATA_TABLES
+from pipeline.model.derive import WarehouseTables
+from pipeline.model.schema import DATA_TABLES
 
 
 def snapshot(read_table: Callable[[str], pd.DataFrame]) -> dict[str, pd.DataFrame]:

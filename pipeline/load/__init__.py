@@ -1,6 +1,6 @@
-"""Loading: warehouse tables from an extraction and where they go.
+"""Loading: the warehouse tables of one report into where they go.
 
-Entry points: `derive.build_tables(extraction) -> WarehouseTables`, then
-`duckdb_store.load_year`, `postgres_store.load_year` or `export.export_year`. `schema` turns
-the data files into table specs and DDL shared by every target.
+Entry points: `duckdb_store.load_year`, `postgres_store.load_year` or `export.export_year`, each given
+the `pipeline.model.derive.build_tables(extraction)` result; `pipeline.model.schema` turns the data
+files into the table specs and DDL every target shares.
 """

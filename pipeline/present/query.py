@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline.data import load_json
 from pipeline.errors import EnvironmentProblem, ReportError
-from pipeline.load.metrics import metric_names, metric_rules
+from pipeline.model.metrics import metric_names, metric_rules
 
 ORG_COLUMN = "organization_id"
 UNIT_ID_COLUMN = "unit_id"
