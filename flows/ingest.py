@@ -6,11 +6,11 @@ tasks as its steps); this module decides order, retries, caching, concurrency
 and what shows up in the Prefect UI (artifacts).
 
 - `ingest_report(pdf)`: one report, in-process.
-- `ingest_folder(folder)`: every PDF of a folder. Extraction and validation run in
-  parallel worker processes (a ProcessPoolTaskRunner: both are CPU-bound and PDFium,
-  used to scan pages, is not thread-safe; each worker imports Great Expectations
-  once); loading then runs one report at a time in the flow's process, in
-  report-year order, because a DuckDB file has a single writer.
+- `ingest_folder(folder)`: every PDF of a folder. Extraction and the derived tables run in
+  parallel worker processes (a ProcessPoolTaskRunner: CPU-bound, and PDFium, used to scan
+  pages, is not thread-safe); the flow's process validates each report as it comes back and
+  loads it as soon as its turn comes (year order per association, `pipeline.ingest.order`),
+  one at a time, because a DuckDB file has a single writer.
 - `run_ingest(pdf, ...)`: `ingest_report` for the CLI, with Prefect's console
   logging silenced; never raises for bad input, returns an `IngestOutcome`.
 - `run_folder(folder, ..., task_runner='process'|'dask')`: `ingest_folder` with its
@@ -43,6 +43,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from pipeline.ingest.cache import read_entry, write_entry
+from pipeline.ingest.order import LoadOrder
 from pipeline.ingest.shrink import held_contents
 from pipeline.ingest.record import (
     ERROR,
@@ -57,6 +58,7 @@ from pipeline.ingest.record import (
     resolve_warehouse,
     summarize_validation,
 )
+from pipeline.validate.year_over_year import HeldMetrics, held_metrics
 from flows.runtime import api_url, configure_prefect_env, prefect_problem
 from pipeline.errors import EnvironmentProblem
 from pipeline.progress import SILENT, Progress
@@ -67,10 +69,8 @@ from pipeline.ingest.outcome import (
     PrepareSteps,
     Targets,
     artifact_key,
-    compare_with_earlier_in_folder,
     failed_before_prepared,
     finish,
-    in_load_order,
     log_line,
     one_line,
     prepare,
@@ -120,19 +120,19 @@ def extract(pdf_path: str, sha256: str, ocr: str = "auto") -> Any:
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate(extraction: Any, data_docs_dir: str | None = None, warehouse: str | None = None) -> tuple[dict[str, Any], str]:
-    """(summary, text) of `pipeline.validate.validate_extraction`: plain data that pickles.
+def validate(checked: Any, data_docs_dir: str | None = None, previous: Any = None,
+             current: Any = None) -> tuple[dict[str, Any], str]:
+    """(summary, text) of `pipeline.validate.run.validate_input`: plain data that pickles.
 
-    With a warehouse, this year's unit metrics are also compared with the latest earlier year's there.
+    `checked` is what `validation_input` derived (or an extraction); `previous` the association's
+    latest earlier year's unit metrics held in the warehouse, compared with this year's (`current`).
     """
-    from pipeline.validate.run import validate_extraction
-    from pipeline.model.organization import organization_id
-    from pipeline.validate.year_over_year import previous_year_metrics
+    from pipeline.validate.run import ValidationInput, validate_input, validation_input
 
-    previous = previous_year_metrics(warehouse, int(extraction.report_year),
-                                     organization_id(getattr(extraction, "organization", None))) if warehouse else None
-    report = validate_extraction(extraction, data_docs_dir=Path(data_docs_dir) if data_docs_dir else None,
-                                 previous_metrics=previous)
+    if not isinstance(checked, ValidationInput):
+        checked = validation_input(checked)
+    report = validate_input(checked, data_docs_dir=Path(data_docs_dir) if data_docs_dir else None,
+                            previous_metrics=previous, current_metrics=current)
     return summarize_validation(report), report.render_text()
 
 
@@ -227,29 +227,34 @@ def _named(extraction: Any, organization: str | None) -> Any:
 
 
 def _prepare_steps(cache_dir: str, ocr: str = "auto", organization: str | None = None) -> PrepareSteps:
+    from pipeline.validate.run import validation_input  # pandas only: no Great Expectations in the workers
+
     return PrepareSteps(hash_file=hash_file, extract=_extract_step(cache_dir, ocr, organization),
-                        build_tables=build_tables)
+                        build_tables=build_tables, check=validation_input)
 
 
 @task(name="prepare-report", cache_policy=NO_CACHE)
 def prepare_report(pdf_path: str, cache_dir: str, data_docs_dir: str | None = None, ocr: str = "auto",
-                   warehouse: str | None = None, validate_here: bool = True,
+                   held: HeldMetrics | None = None, validate_here: bool = False,
                    organization: str | None = None) -> Prepared:
-    """prepare → validate as one task, so a folder's reports are extracted and validated in parallel.
+    """hash → extract → derive tables and validation's check tables, in a worker; validated too if asked.
 
-    Why validation here, in the worker, and not in the flow's process: with it there, the
-    flow's process was the bottleneck (about 0.7 s of validation per report while both
-    workers waited); each worker imports Great Expectations once, and only the validated
-    tables (not the extraction) travel back. `warehouse` is read (never written) for the
-    year-against-year comparison.
+    Why the check tables here: they depend on the report alone, and with them in the flow's process
+    that process was the bottleneck (workers waited while it derived and validated). Only small
+    frames travel back, not the extraction. `validate_here` also runs Great Expectations in the worker
+    (each worker then imports it once), against `held`: the warehouse as it was when the run began.
     """
     prepared = prepare(pdf_path, _prepare_steps(cache_dir, ocr, organization))
-    return _validate(prepared, data_docs_dir, warehouse) if validate_here else prepared
+    return _validate(prepared, data_docs_dir, held) if validate_here else prepared
 
 
-def _validate(p: Prepared, data_docs_dir: str | None, warehouse: str | None = None) -> Prepared:
-    """The `validate` task on a prepared report, in the flow's process (GX is imported once)."""
-    return validated(p, lambda extraction: validate(extraction, data_docs_dir, warehouse))
+def _validate(p: Prepared, data_docs_dir: str | None, held: HeldMetrics | None = None) -> Prepared:
+    """The `validate` task on a prepared report, with year over year against `held` when it has an earlier year."""
+    previous = None
+    if held is not None and p.tables is not None and p.report_year is not None:
+        previous = held.previous(p.report_year, getattr(p.tables, "organization_id", None))
+    current = p.tables.frames.get("unit_metrics") if previous is not None else None
+    return validated(p, lambda checked: validate(checked, data_docs_dir, previous, current))
 
 
 def _staged(stage: Callable[..., str], step: Callable[..., Any]) -> Callable[..., Any]:
@@ -361,7 +366,7 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
         with PROGRESS.stage("extract"):
             prepared = prepare(str(pdf_path), _prepare_steps(cache, ocr, organization))
         with PROGRESS.stage("validate"):
-            prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None, str(wh))
+            prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None, held_metrics(wh))
         outcome = _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace))
         _write_trend_page(wh, report_html, [outcome])
         return outcome
@@ -375,40 +380,38 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
                   ocr: str = "auto", replace: bool = False,
                   validate_in_workers: bool = False, report_html: str | Path | None = None,
                   organization: str | None = None) -> list[IngestOutcome]:
-    """Ingest every PDF in `folder`: prepared in parallel, loaded one by one in report-year order.
+    """Ingest every PDF in `folder`: prepared in parallel, each loaded as soon as its turn comes.
 
-    Validation runs in this process as each report arrives (Great Expectations imported once);
-    `validate_in_workers=True` moves it into the workers, which pays off on a cluster whose
-    workers outlive the flow run (they import Great Expectations once each)."""
+    Workers extract and derive each report (tables and validation's check tables); this process
+    validates each as it comes back (Great Expectations imported once) and loads it when every file
+    before it in path order is back (`pipeline.ingest.order.LoadOrder`: year order per association,
+    a late earlier year makes the later ones load again after it). Year over year compares with the
+    warehouse as it was when the run began and with the run's own earlier years.
+    `validate_in_workers=True` runs Great Expectations in the workers instead, which pays off on a
+    cluster whose workers outlive the flow run (they import it once each)."""
     wh = resolve_warehouse(warehouse)
     cache = str(resolve_cache_dir(cache_dir, wh))
     docs = str(data_docs_dir) if data_docs_dir else None
-    futures = {prepare_report.submit(str(pdf), cache, docs, ocr, str(wh), validate_in_workers, organization): pdf
-               for pdf in list_reports(folder, pattern)}
-    prepared = []
-    for future in as_completed(list(futures)):
-        try:
-            p = future.result()
-        except Exception as exc:  # noqa: BLE001 - the worker itself failed; an error outcome like any other
-            p = failed_before_prepared(futures[future], exc)
-        # validated in this process, while the workers go on extracting, unless the workers did it
-        prepared.append(p if validate_in_workers else _validate(p, docs, str(wh)))
+    held = held_metrics(wh)
+    pdfs = [str(pdf) for pdf in list_reports(folder, pattern)]
+    futures = {prepare_report.submit(pdf, cache, docs, ocr, held if validate_in_workers else None,
+                                     validate_in_workers, organization): pdf for pdf in pdfs}
+    order = LoadOrder(pdfs, held_year=held.latest_year_before)
     targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace)
-    ordered = in_load_order(prepared)
-    compare_with_earlier_in_folder(ordered, held_year=lambda org, year: _held_year_before(str(wh), org, year))
+    outcomes: dict[str, IngestOutcome] = {}
     with _stages_in_run_log():
-        outcomes = [_finish(p, targets) for p in ordered]
-        _write_trend_page(wh, report_html, outcomes)
-    return outcomes
-
-
-def _held_year_before(warehouse: str, organization_id: str | None, year: int) -> int | None:
-    """The warehouse's latest year of the association before `year` (None: none), for year over year in
-    folder runs."""
-    from pipeline.validate.year_over_year import previous_year_metrics
-
-    held = previous_year_metrics(warehouse, year, organization_id)
-    return None if held is None else int(held["report_year"].max())
+        for future in as_completed(list(futures)):
+            try:
+                p = future.result()
+            except Exception as exc:  # noqa: BLE001 - the worker itself failed; an error outcome like any other
+                p = failed_before_prepared(futures[future], exc)
+            if not validate_in_workers:  # validated here while the workers go on extracting
+                p = _validate(p, docs, held)
+            for release in order.arrive(p):
+                outcomes[release.prepared.pdf] = _finish(release.prepared, targets)
+        loaded = [outcomes[pdf] for pdf in order.load_order()]
+        _write_trend_page(wh, report_html, loaded)
+    return loaded
 
 
 # --------------------------------------------------------------------------- CLI entry

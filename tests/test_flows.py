@@ -165,6 +165,27 @@ def test_ingest_folder_compares_consecutive_years_of_the_folder(tmp_path, capsys
     assert "year_over_year" not in out
 
 
+def test_ingest_folder_loads_in_year_order_when_path_order_is_not(tmp_path, capsys):
+    """A folder whose file names sort the later year first: the later year loads when it comes, the
+    earlier year when it comes, then the later year again, so it is compared with the earlier one."""
+    from etk_report.cli import main
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    small_report(inbox / "a-2023.pdf", year=2023, second_unit="PERHETUPA")
+    small_report(inbox / "b-2022.pdf", year=2022)
+    path = tmp_path / "etk.duckdb"
+    assert main(["ingest-folder", str(inbox), "--warehouse", str(path), "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert any(line.startswith("a-2023.pdf: warning: loaded again after b-2022.pdf") for line in err.splitlines()), err
+    assert any(line.startswith("a-2023.pdf: warning: year_over_year: ") and "PERHETUPA" in line
+               for line in err.splitlines()), err
+    log = warehouse.read_table(path, "ingestions").sort_values("started_at")
+    assert sorted(log["file_name"]) == ["a-2023.pdf", "a-2023.pdf", "b-2022.pdf"]
+    assert set(log["status"]) == {"loaded"}
+    assert sorted(year for _, year in warehouse.row_counts(path)["unit_summary"]) == [2022, 2023]
+
+
 # --- the tasks' functions, without the engine -------------------------------------------
 
 def test_cache_key_follows_the_bytes_not_the_path(tmp_path):

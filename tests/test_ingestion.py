@@ -24,7 +24,6 @@ from pipeline.ingest.outcome import (
     failed_before_prepared,
     finish,
     gate,
-    in_load_order,
     log_line,
     prepare,
     validated,
@@ -92,6 +91,17 @@ def test_prepare_fills_in_year_warnings_tables_and_cache_hit():
     assert p.error is None and p.sha256 == "sha-copy.pdf" and p.report_year == 2022 and p.cache_hit
     assert p.warnings == ["w-extract", "w-tables"]
     assert extraction.source == Path("/elsewhere/copy.pdf")  # a cached extraction points at this file
+
+
+def test_prepare_with_a_check_step_keeps_its_input_and_drops_the_extraction():
+    extraction = SimpleNamespace(report_year=2022, warnings=[], source=None)
+    steps = PrepareSteps(hash_file=lambda path: "sha", extract=lambda path, sha: (extraction, False),
+                         build_tables=lambda e: _tables(2022), check=lambda e: ("checked", e.report_year))
+    p = prepare("/in/r.pdf", steps)
+    assert p.checked == ("checked", 2022) and p.extraction is None
+    seen = []
+    p = validated(p, lambda source: seen.append(source) or (PASSED, "ok"))
+    assert seen == [("checked", 2022)] and p.validation == PASSED and p.checked is None
 
 
 @pytest.mark.parametrize("exc, message", [
@@ -209,16 +219,7 @@ def test_log_line_names_the_reason_only_when_not_loaded():
                                 "a critical validation check failed; nothing loaded")
 
 
-# --- folder order, artifacts' content --------------------------------------------------------
-
-def test_load_order_is_by_year_and_a_repeated_year_is_flagged():
-    reports = [_prepared(2022, name="b-2022.pdf"), _prepared(None, name="broken.pdf", error="bad"),
-               _prepared(2021), _prepared(2022, name="a-2022.pdf")]
-    ordered = in_load_order(reports)
-    assert [p.file_name for p in ordered] == ["broken.pdf", "report-2021.pdf", "a-2022.pdf", "b-2022.pdf"]
-    assert ordered[3].warnings == ["report year 2022 is also in a-2022.pdf; the file loaded last replaces it"]
-    assert not any(p.warnings for p in ordered[:3])
-
+# --- artifacts' content (the folder's load order: tests/test_load_order.py) --------------------------------------------------------
 
 def test_artifact_keys_use_the_year_else_a_clean_stem():
     assert artifact_key("validation", 2022, "Report 2022.pdf") == "etk-validation-2022"

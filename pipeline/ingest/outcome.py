@@ -38,6 +38,7 @@ class Prepared:
     sha256: str | None = None
     report_year: int | None = None
     extraction: Any = None
+    checked: Any = None   # what validation reads (pipeline.validate.run.ValidationInput), when derived early
     tables: Any = None
     validation: dict[str, Any] | None = None
     validation_text: str | None = None
@@ -53,6 +54,9 @@ class PrepareSteps:
     hash_file: Callable[[str], str]
     extract: Callable[[str, str], tuple[Any, ...]]   # (pdf, sha256) -> (extraction, from cache[, [warnings]])
     build_tables: Callable[[Any], Any]               # extraction -> pipeline.model.derive.WarehouseTables
+    # extraction -> what validation reads; given, `prepare` derives it and drops the extraction, so
+    # that a worker process sends back small frames instead (pipeline.validate.run.validation_input)
+    check: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,9 @@ def prepare(pdf_path: str | Path, steps: PrepareSteps) -> Prepared:
         prepared.warnings = [w for batch in notes for w in batch] + list(prepared.extraction.warnings)
         prepared.tables = steps.build_tables(prepared.extraction)
         prepared.warnings += prepared.tables.warnings
+        if steps.check is not None:
+            prepared.checked = steps.check(prepared.extraction)
+            prepared.extraction = None
     except Exception as exc:  # noqa: BLE001 - reported in the outcome and the ingestions log
         prepared.error = error_text(exc)
     return prepared
@@ -119,70 +126,17 @@ def prepare(pdf_path: str | Path, steps: PrepareSteps) -> Prepared:
 def validated(prepared: Prepared, validate: Callable[[Any], tuple[dict[str, Any], str]]) -> Prepared:
     """Fill in (summary, text) of the validation; a crash of the validator is an error, not a raise.
 
-    Drops the extraction afterwards: only the tables are loaded, and outcomes stay small.
+    `validate` gets what `prepare` derived for it (`checked`), else the extraction. Drops both
+    afterwards: only the tables are loaded, and outcomes stay small.
     """
-    if prepared.error is None and prepared.extraction is not None:
+    source = prepared.checked if prepared.checked is not None else prepared.extraction
+    if prepared.error is None and source is not None:
         try:
-            prepared.validation, prepared.validation_text = validate(prepared.extraction)
+            prepared.validation, prepared.validation_text = validate(source)
         except Exception as exc:  # noqa: BLE001
             prepared.error = f"validation could not run: {type(exc).__name__}: {exc}"
-    prepared.extraction = None
+    prepared.extraction = prepared.checked = None
     return prepared
-
-
-def in_load_order(prepared: list[Prepared]) -> list[Prepared]:
-    """Report-year order (then file name), with a warning on each year that comes twice.
-
-    Why the order: with two files of one year the later one replaces the earlier,
-    and the warning says which that was.
-    """
-    ordered = sorted(prepared, key=lambda p: (p.report_year or 0, p.file_name))
-    flag_duplicate_years(ordered)
-    return ordered
-
-
-def flag_duplicate_years(prepared: list[Prepared]) -> None:
-    """Warn on every report whose (association, year) an earlier report (in this order) already had."""
-    seen: dict[tuple[str | None, int], str] = {}
-    for p in prepared:
-        if p.report_year is None or p.error:
-            continue
-        key = (getattr(p.tables, "organization_id", None), p.report_year)
-        of = f" of {key[0]}" if key[0] else ""
-        if key in seen:
-            p.warnings.append(f"report year {p.report_year}{of} is also in {seen[key]}; "
-                              f"the file loaded last replaces it")
-        seen[key] = p.file_name
-
-
-def compare_with_earlier_in_folder(ordered: list[Prepared],
-                                   held_year: Callable[[str | None, int], int | None] = lambda org, year: None
-                                   ) -> None:
-    """Year over year inside a folder run (reports in year order): each report against its association's
-    latest earlier year, whether that year is in the folder or already in the warehouse.
-
-    The warehouse's comparison ran at validation; where a report of the folder is a later earlier
-    year than the warehouse holds (`held_year(organization_id, year)`: the warehouse's latest year
-    of that association before it), its year-over-year warning lines are replaced by the comparison
-    with that report.
-    """
-    from pipeline.validate.year_over_year import change_lines, compare_years, latest_earlier
-
-    seen: dict[tuple[str | None, int], Any] = {}
-    for p in ordered:
-        if p.report_year is None or p.tables is None or p.error:
-            continue
-        org = getattr(p.tables, "organization_id", None)
-        metrics = p.tables.frames.get("unit_metrics")
-        found = latest_earlier(p.report_year, {year: m for (o, year), m in seen.items() if o == org})
-        if found is not None and p.validation is not None and metrics is not None:
-            before, previous = found
-            in_warehouse = held_year(org, p.report_year)
-            if in_warehouse is None or before > in_warehouse:
-                lines = [w for w in p.validation.get("warning_lines", []) if not w.startswith("year_over_year")]
-                p.validation["warning_lines"] = lines + change_lines(compare_years(metrics, previous))
-        if metrics is not None:
-            seen[(org, p.report_year)] = metrics
 
 
 def gate(p: Prepared) -> tuple[str, str | None]:

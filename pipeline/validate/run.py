@@ -7,10 +7,15 @@
 Depends only on the extraction's frames (`figures`, `finance_summary`, `municipalities`,
 `report_year`), so any producer of those frames can be validated. GX is imported only by
 this module family (`pipeline.validate.run*`); `pipeline.extract.report` stays GX-free.
+
+Two steps, so they can run in different processes: `validation_input` (the report's tables and
+the check tables derived from them: pandas only) and `validate_input` (the GX suites, with the
+year-over-year comparison against the warehouse). `validate_extraction` is both.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,22 +35,43 @@ from pipeline.validate.suites import load_suites
 from pipeline.validate.vocabulary import validation_vocabulary
 from pipeline.validate.year_over_year import compare_years, current_metrics
 
-__all__ = ["Failure", "ValidationReport", "validate_extraction", "validation_frames"]
+__all__ = ["Failure", "ValidationInput", "ValidationReport", "validate_extraction", "validate_input",
+           "validation_frames", "validation_input"]
 
 RAW_TABLES = ("figures", "finance_summary", "municipalities", "extraction_issues")
 
 
-def validation_frames(extraction: Any, previous_metrics: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """The extracted tables plus the derived check tables, keyed by suite name.
+@dataclass
+class ValidationInput:
+    """What validation reads from one extraction: its tables and the check tables derived from them.
 
-    `previous_metrics`: the previous year's unit_metrics rows from the warehouse, if any.
+    Everything here depends on the report alone, so a folder run derives it in the worker process
+    that extracted the report and sends back these small frames, not the extraction: the process
+    that runs Great Expectations then only runs the suites (year over year is added there, since it
+    reads the warehouse).
     """
+
+    report_year: int
+    frames: dict[str, pd.DataFrame]  # keyed by suite name; no `year_over_year` yet
+    environment: list[str] = field(default_factory=list)  # machine problems met while extracting
+
+
+def validation_input(extraction: Any) -> ValidationInput:
+    """The extracted tables plus the derived check tables (pure; no GX)."""
     # GX reports offending rows by index: make it unique so each maps back to one row.
     frames = {name: getattr(extraction, name).reset_index(drop=True) for name in RAW_TABLES}
     frames["extraction_issues"] = without_environment(frames["extraction_issues"])
     frames.update(check_tables(extraction))
-    frames["year_over_year"] = compare_years(current_metrics(extraction) if previous_metrics is not None
-                                             else None, previous_metrics)
+    return ValidationInput(int(extraction.report_year), frames, environment_notes(extraction))
+
+
+def validation_frames(checked: ValidationInput, previous_metrics: pd.DataFrame | None = None,
+                      current_metrics: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The frames of every suite: `checked`'s, and this year's unit metrics against the previous
+    year's (`previous_metrics`, from the warehouse) when there is one."""
+    frames = dict(checked.frames)
+    frames["year_over_year"] = compare_years(current_metrics if previous_metrics is not None else None,
+                                             previous_metrics)
     return frames
 
 
@@ -68,13 +94,23 @@ def validate_extraction(extraction: Any, data_docs_dir: Path | None = None, *,
                         previous_metrics: pd.DataFrame | None = None) -> ValidationReport:
     """Run every suite on the extraction's tables; build GX Data Docs when a folder is given.
 
-    With `previous_metrics` (see `year_over_year.previous_year_metrics`) this year's unit
+    With `previous_metrics` (see `year_over_year.HeldMetrics.previous`) this year's unit
     metrics are also compared with the previous year's (warnings only).
     """
+    return validate_input(validation_input(extraction), data_docs_dir, expectations_dir=expectations_dir,
+                          previous_metrics=previous_metrics,
+                          current_metrics=current_metrics(extraction) if previous_metrics is not None else None)
+
+
+def validate_input(checked: ValidationInput, data_docs_dir: Path | None = None, *,
+                   expectations_dir: Path | None = None, previous_metrics: pd.DataFrame | None = None,
+                   current_metrics: pd.DataFrame | None = None) -> ValidationReport:
+    """`validate_extraction` on what `validation_input` derived; `current_metrics` are this report's
+    unit metrics as the warehouse stores them (`pipeline.model.derive`), compared with `previous_metrics`."""
     from pipeline.validate.gx import run_suites  # GX import is slow: only when validating
 
     suites = load_suites(expectations_dir)
-    frames = validation_frames(extraction, previous_metrics)
+    frames = validation_frames(checked, previous_metrics, current_metrics)
     runnable, skipped = applicable_suites(suites, frames)  # preconditions first: absent inputs never fail
     results, index = run_suites(frames, runnable, Path(data_docs_dir) if data_docs_dir else None)
     failures: list[Failure] = []
@@ -92,5 +128,5 @@ def validate_extraction(extraction: Any, data_docs_dir: Path | None = None, *,
         data_docs_index=index,
         not_applicable=not_applicable,
         checks=check_statuses(suites, failures, not_applicable),
-        environment=environment_notes(extraction),
+        environment=checked.environment,
     )

@@ -5,13 +5,14 @@ A unit that disappeared or appeared, a metric that changed by more than a factor
 are what a reader comparing two annual reports would ask about. They are warnings, never
 critical: units are founded and closed, and a year can really be exceptional.
 
-`compare_years` is pure (two frames in, a check table out); `previous_year_metrics` reads
-the warehouse (read-only, DuckDB) and returns nothing when there is no earlier year.
+`compare_years` is pure (two frames in, a check table out); `held_metrics` reads the warehouse
+(read-only, DuckDB) once, and `HeldMetrics.previous` picks the association's latest earlier year.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,39 +101,70 @@ def _metric_row(year: int | None, before: int | None, rec: dict, old: dict, fact
                       + (f", {sign}" if sign else "")}
 
 
-def previous_year_metrics(warehouse: str | Path | None, report_year: int,
-                          organization_id: str | None = None) -> pd.DataFrame | None:
-    """The association's latest earlier year's unit_metrics in the DuckDB warehouse; None when there is none.
+@dataclass(frozen=True)
+class HeldMetrics:
+    """The warehouse's unit metrics (every association, every year) as read once, before a run loads.
 
-    With `organization_id` only that association's years count (a warehouse holds many); its
-    rows carry `unit_id`, so a renamed unit whose alias is confirmed is compared with itself.
+    Why a snapshot: a folder run loads each report as soon as its turn comes, while later ones are
+    still being validated. Reading the warehouse at validation time would then compare a report with
+    whatever of its own run happened to be loaded first; the snapshot makes the comparison the same
+    however the work was scheduled (the run's own earlier years are compared at load time, see
+    `pipeline.ingest.order`).
+    """
 
-    A warehouse that cannot be read (missing, locked, older schema) is 'no earlier year':
+    frame: pd.DataFrame | None = None  # METRIC_COLUMNS + organization_id, unit_id; None: nothing held
+
+    def previous(self, report_year: int, organization_id: str | None = None) -> pd.DataFrame | None:
+        """The association's latest earlier year's rows; None when there is none.
+
+        With `organization_id` only that association's years count (a warehouse holds many); its
+        rows carry `unit_id`, so a renamed unit whose alias is confirmed is compared with itself.
+        """
+        frame = self.frame
+        if frame is None or frame.empty:
+            return None
+        if organization_id is not None:
+            frame = frame[frame["organization_id"] == organization_id]
+        before = self.latest_year_before(organization_id, report_year, frame)
+        if before is None:
+            return None
+        columns = METRIC_COLUMNS + (["unit_id"] if organization_id is not None else [])
+        return frame.loc[frame["report_year"] == before, columns].reset_index(drop=True)
+
+    def latest_year_before(self, organization_id: str | None, report_year: int,
+                           frame: pd.DataFrame | None = None) -> int | None:
+        """The latest year before `report_year` held for the association (any, when None)."""
+        if frame is None:
+            frame = self.frame
+            if frame is None or frame.empty:
+                return None
+            if organization_id is not None:
+                frame = frame[frame["organization_id"] == organization_id]
+        years = frame.loc[frame["report_year"] < int(report_year), "report_year"]
+        return None if years.empty else int(years.max())
+
+
+def held_metrics(warehouse: str | Path | None) -> HeldMetrics:
+    """Every unit_metrics row of the DuckDB warehouse, read once (read-only).
+
+    A warehouse that cannot be read (missing, locked, older schema) holds 'no earlier year':
     the comparison is then not applicable, never a reason to stop an ingestion.
     """
     if warehouse is None or not Path(warehouse).is_file():
-        return None
+        return HeldMetrics()
     import duckdb
 
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error:
-        return None
+        return HeldMetrics()
     try:
-        if organization_id is None:
-            frame = con.execute(
-                f"SELECT {', '.join(METRIC_COLUMNS)} FROM unit_metrics WHERE report_year = "
-                "(SELECT max(report_year) FROM unit_metrics WHERE report_year < ?)", [int(report_year)]).df()
-        else:
-            frame = con.execute(
-                f"SELECT {', '.join(METRIC_COLUMNS)}, unit_id FROM unit_metrics WHERE organization_id = ? AND "
-                "report_year = (SELECT max(report_year) FROM unit_metrics WHERE organization_id = ? AND "
-                "report_year < ?)", [organization_id, organization_id, int(report_year)]).df()
+        frame = con.execute(f"SELECT {', '.join(METRIC_COLUMNS)}, organization_id, unit_id FROM unit_metrics").df()
     except duckdb.Error:
-        return None
+        return HeldMetrics()
     finally:
         con.close()
-    return frame if not frame.empty else None
+    return HeldMetrics(frame if not frame.empty else None)
 
 
 def current_metrics(extraction: Any) -> pd.DataFrame:
