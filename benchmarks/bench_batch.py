@@ -11,8 +11,9 @@ cannot overlap it; processes can. Two modes (--mode, default auto = flow when
 flows.ingest.ingest_folder exists, else library):
 
   flow     the Prefect flow flows.ingest.ingest_folder, whatever it does (when this
-           was written: hash, extract and derive in worker processes, validation and
-           the DuckDB load in the flow's process), into a fresh warehouse and
+           was written: hash, extract, derive tables and validation's check tables in
+           worker processes; Great Expectations and each DuckDB load in the flow's process,
+           a load as soon as its turn comes), into a fresh warehouse and
            extraction cache every run; every report must come back loaded, uncached.
              sequential  ingest_folder with ThreadPoolTaskRunner(max_workers=1)
              concurrent  ingest_folder as defined (its ProcessPoolTaskRunner)

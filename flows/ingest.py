@@ -366,7 +366,8 @@ def ingest_report(pdf_path: str | Path, warehouse: str | Path | None = None,
         with PROGRESS.stage("extract"):
             prepared = prepare(str(pdf_path), _prepare_steps(cache, ocr, organization))
         with PROGRESS.stage("validate"):
-            prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None, held_metrics(wh))
+            held = held_metrics(wh, getattr(prepared.tables, "organization_id", None)) if prepared.tables else None
+            prepared = _validate(prepared, str(data_docs_dir) if data_docs_dir else None, held)
         outcome = _finish(prepared, _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace))
         _write_trend_page(wh, report_html, [outcome])
         return outcome

@@ -34,3 +34,21 @@ def test_second_year_is_compared_with_the_first(tmp_path):
     summary = json.dumps(second.validation, ensure_ascii=False)
     assert "unit_in_both_years" in summary and second.validation["passed"] is True
     assert "is new in 2022 (not in 2021) (lahden-ensi-ja-turvakoti-ry)" in text  # the line names the association
+
+
+def test_held_metrics_picks_the_associations_latest_earlier_year():
+    import pandas as pd
+
+    from pipeline.validate.year_over_year import METRIC_COLUMNS, HeldMetrics
+
+    def rows(org: str, year: int, value: float) -> dict:
+        return {"report_year": year, "unit": "ENSIKOTI", "metric": "clients_total", "value": value, "uom": "hlö",
+                "label": "Asiakkaita", "page": 3, "row": 1, "organization_id": org, "unit_id": f"{org}/ensikoti"}
+
+    held = HeldMetrics(pd.DataFrame([rows("a", 2019, 1), rows("a", 2021, 2), rows("b", 2022, 3), rows("a", 2023, 4)]))
+    previous = held.previous(2023, "a")
+    assert previous["value"].tolist() == [2] and list(previous.columns) == METRIC_COLUMNS + ["unit_id"]
+    assert held.previous(2022, "b") is None and held.previous(2019, "a") is None
+    assert held.previous(2023, None)["report_year"].tolist() == [2022]  # no association: any
+    assert held.latest_year_before("a", 2021) == 2019 and held.latest_year_before("c", 2030) is None
+    assert HeldMetrics().previous(2022, "a") is None and HeldMetrics().latest_year_before("a", 2022) is None

@@ -144,8 +144,8 @@ class HeldMetrics:
         return None if years.empty else int(years.max())
 
 
-def held_metrics(warehouse: str | Path | None) -> HeldMetrics:
-    """Every unit_metrics row of the DuckDB warehouse, read once (read-only).
+def held_metrics(warehouse: str | Path | None, organization_id: str | None = None) -> HeldMetrics:
+    """Every unit_metrics row of the DuckDB warehouse (of one association, when given), read once, read-only.
 
     A warehouse that cannot be read (missing, locked, older schema) holds 'no earlier year':
     the comparison is then not applicable, never a reason to stop an ingestion.
@@ -159,7 +159,9 @@ def held_metrics(warehouse: str | Path | None) -> HeldMetrics:
     except duckdb.Error:
         return HeldMetrics()
     try:
-        frame = con.execute(f"SELECT {', '.join(METRIC_COLUMNS)}, organization_id, unit_id FROM unit_metrics").df()
+        sql = f"SELECT {', '.join(METRIC_COLUMNS)}, organization_id, unit_id FROM unit_metrics"
+        frame = (con.execute(sql).df() if organization_id is None
+                 else con.execute(sql + " WHERE organization_id = ?", [organization_id]).df())
     except duckdb.Error:
         return HeldMetrics()
     finally:
