@@ -150,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
                                                                 "(default: only their count)")
     p.set_defaults(command=_ingest)
 
-    p = command("ingest-folder", "ingest every PDF of a folder (extraction in parallel, loads one at a time)")
+    p = command("ingest-folder", "ingest every PDF of a folder and its subfolders (extraction in parallel, loads one at a time)")
     p.add_argument("folder", type=Path)
     _load_options(p)
     p.add_argument("--task-runner", choices=("process", "dask"), default="process",

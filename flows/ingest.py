@@ -53,6 +53,7 @@ from pipeline.ingest.record import (
     extractor_fingerprint,
     file_sha256,
     list_reports,
+    report_name,
     resolve_cache_dir,
     resolve_postgres_dsn,
     resolve_warehouse,
@@ -236,7 +237,7 @@ def _prepare_steps(cache_dir: str, ocr: str = "auto", organization: str | None =
 @task(name="prepare-report", cache_policy=NO_CACHE)
 def prepare_report(pdf_path: str, cache_dir: str, data_docs_dir: str | None = None, ocr: str = "auto",
                    held: HeldMetrics | None = None, validate_here: bool = False,
-                   organization: str | None = None) -> Prepared:
+                   organization: str | None = None, name: str | None = None) -> Prepared:
     """hash → extract → derive tables and validation's check tables, in a worker; validated too if asked.
 
     Why the check tables here: they depend on the report alone, and with them in the flow's process
@@ -244,7 +245,7 @@ def prepare_report(pdf_path: str, cache_dir: str, data_docs_dir: str | None = No
     frames travel back, not the extraction. `validate_here` also runs Great Expectations in the worker
     (each worker then imports it once), against `held`: the warehouse as it was when the run began.
     """
-    prepared = prepare(pdf_path, _prepare_steps(cache_dir, ocr, organization))
+    prepared = prepare(pdf_path, _prepare_steps(cache_dir, ocr, organization), name)
     return _validate(prepared, data_docs_dir, held) if validate_here else prepared
 
 
@@ -381,7 +382,8 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
                   ocr: str = "auto", replace: bool = False,
                   validate_in_workers: bool = False, report_html: str | Path | None = None,
                   organization: str | None = None) -> list[IngestOutcome]:
-    """Ingest every PDF in `folder`: prepared in parallel, each loaded as soon as its turn comes.
+    """Ingest every PDF in `folder` and its subfolders: prepared in parallel, each loaded as soon as its
+    turn comes; each is named by its path relative to `folder`.
 
     Workers extract and derive each report (tables and validation's check tables); this process
     validates each as it comes back (Great Expectations imported once) and loads it when every file
@@ -396,7 +398,8 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
     held = held_metrics(wh)
     pdfs = [str(pdf) for pdf in list_reports(folder, pattern)]
     futures = {prepare_report.submit(pdf, cache, docs, ocr, held if validate_in_workers else None,
-                                     validate_in_workers, organization): pdf for pdf in pdfs}
+                                     validate_in_workers, organization, report_name(pdf, folder)): pdf
+               for pdf in pdfs}
     order = LoadOrder(pdfs, held_year=held.latest_year_before)
     targets = _targets(wh, postgres_dsn, parquet_dir, csv_dir, replace)
     outcomes: dict[str, IngestOutcome] = {}
@@ -405,7 +408,7 @@ def ingest_folder(folder: str | Path, warehouse: str | Path | None = None,
             try:
                 p = future.result()
             except Exception as exc:  # noqa: BLE001 - the worker itself failed; an error outcome like any other
-                p = failed_before_prepared(futures[future], exc)
+                p = failed_before_prepared(futures[future], exc, report_name(futures[future], folder))
             if not validate_in_workers:  # validated here while the workers go on extracting
                 p = _validate(p, docs, held)
             for release in order.arrive(p):

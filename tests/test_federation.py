@@ -326,3 +326,42 @@ def test_a_restatement_printed_in_a_summary_chapter_is_warned_on_stderr(tmp_path
     rows = warehouse.read_table(path, "restatements")
     # each report printed two other-year values; only 2014's families for 2013 differ (2012 was never loaded)
     assert len(rows) == 4 and rows["differs"].fillna(False).astype(bool).sum() == 1
+
+
+def test_list_reports_walks_a_tree_in_path_order_without_hidden_folders_or_link_loops(tmp_path):
+    from pipeline.ingest.record import list_reports, report_name
+
+    for rel in ("oulu/2015.pdf", "lahti/2015.PDF", "lahti/2014.pdf", "top.pdf", ".trash/old.pdf", "lahti/notes.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"%PDF-1.4\n")
+    (tmp_path / "lahti" / "loop").symlink_to(tmp_path, target_is_directory=True)  # a link back up
+    found = [report_name(p, tmp_path) for p in list_reports(tmp_path)]
+    assert found == ["lahti/2014.pdf", "lahti/2015.PDF", "oulu/2015.pdf", "top.pdf"]
+    assert report_name(tmp_path / "x" / "a.pdf") == "a.pdf" and report_name("/elsewhere/a.pdf", tmp_path) == "a.pdf"
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_tree_of_associations_loads_each_in_year_order_named_by_relative_path(tmp_path, capsys):
+    import shutil
+
+    from conftest import SAMPLE_PDF
+    from etk_report.cli import main
+
+    tree = tmp_path / "reports"
+    for folder in ("lahti", "esimerkki"):
+        (tree / folder).mkdir(parents=True)
+    shutil.copy(SAMPLE_PDF, tree / "lahti" / "2022.pdf")
+    small_report(tree / "lahti" / "2021.pdf", year=2021, organisation="LAHDEN ENSI- JA TURVAKOTI RY:N")
+    small_report(tree / "esimerkki" / "2022.pdf", year=2022)
+    path = tmp_path / "etk.duckdb"
+    assert main(["ingest-folder", str(tree), "--warehouse", str(path), "-q"]) == 0
+    err = capsys.readouterr().err
+    prefixes = {line.split(": ", 1)[0] for line in err.splitlines() if ": warning: " in line}
+    assert prefixes <= {"lahti/2021.pdf", "lahti/2022.pdf", "esimerkki/2022.pdf"} and "lahti/2022.pdf" in prefixes, err
+    log = warehouse.read_table(path, "ingestions")
+    assert sorted(zip(log["file_name"], log["organization_id"], log["report_year"], log["status"])) == [
+        ("esimerkki/2022.pdf", OTHER, 2022, "loaded"), ("lahti/2021.pdf", LAHTI, 2021, "loaded"),
+        ("lahti/2022.pdf", LAHTI, 2022, "loaded")]
+    # the sample was compared with its association's 2021 from the same run, not with the other association
+    assert any(line.startswith("lahti/2022.pdf: warning: year_over_year: ") for line in err.splitlines()), err
+    assert not any(line.startswith("esimerkki/2022.pdf: warning: year_over_year") for line in err.splitlines()), err

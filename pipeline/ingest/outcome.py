@@ -94,19 +94,21 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
 
 
-def failed_before_prepared(pdf: str | Path, exc: BaseException) -> Prepared:
+def failed_before_prepared(pdf: str | Path, exc: BaseException, name: str | None = None) -> Prepared:
     """The worker that prepares a report died: an error outcome like any other."""
-    return Prepared(pdf=str(pdf), file_name=Path(pdf).name, started_at=utcnow(),
+    return Prepared(pdf=str(pdf), file_name=name or Path(pdf).name, started_at=utcnow(),
                     error=f"{type(exc).__name__}: {exc}")
 
 
-def prepare(pdf_path: str | Path, steps: PrepareSteps) -> Prepared:
+def prepare(pdf_path: str | Path, steps: PrepareSteps, name: str | None = None) -> Prepared:
     """hash → extract (cached) → derive tables; an error becomes `Prepared.error`, never a raise.
+
+    `name` is how lines and logs name the report (a folder run's relative path), else its file name.
 
     No validation here: it imports Great Expectations (seconds per process), so the
     folder flow runs it once in its own process, see `validated`.
     """
-    prepared = Prepared(pdf=str(pdf_path), file_name=Path(pdf_path).name, started_at=utcnow())
+    prepared = Prepared(pdf=str(pdf_path), file_name=name or Path(pdf_path).name, started_at=utcnow())
     try:
         prepared.sha256 = steps.hash_file(str(pdf_path))
         prepared.extraction, prepared.cache_hit, *notes = steps.extract(str(pdf_path), prepared.sha256)

@@ -78,10 +78,32 @@ def resolve_cache_dir(cache_dir: str | Path | None, warehouse: Path) -> Path:
 
 
 def list_reports(folder: str | Path, pattern: str = "*.pdf") -> list[Path]:
-    """PDFs in `folder` (not recursive), in name order; matching is case-insensitive on '.pdf'."""
+    """PDFs in `folder` and its subfolders, in path order; matching is case-insensitive on '.pdf'.
+
+    A federation's backfill is a tree (`lahti/2014.pdf`, `oulu/2015.pdf`). Hidden folders are
+    skipped and symbolic links to folders are not followed (a link back up would never end).
+    Path order compares the parts of the path relative to `folder`, so a folder's files come together.
+    """
     folder = Path(folder)
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and (p.match(pattern) or p.match(pattern.upper())))
+    found = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = Path(root) / name
+            if path.is_file() and (path.match(pattern) or path.match(pattern.upper())):
+                found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def report_name(pdf: str | Path, folder: str | Path | None = None) -> str:
+    """How a report is named in lines, logs and artifacts: its path relative to the folder run's
+    folder (two associations' `2022.pdf` stay apart), else its file name."""
+    if folder is not None:
+        try:
+            return Path(pdf).relative_to(folder).as_posix()
+        except ValueError:
+            pass
+    return Path(pdf).name
 
 
 def newest_report(folder: str | Path, pattern: str = "*.pdf") -> Path | None:
