@@ -78,6 +78,7 @@ def test_a_report_names_the_same_unknown_units_in_extraction_and_validation(tmp_
     ({"count": {"persons": ["hlö"]}, "euro": ["€"], "days": ["vrk"]}, "unknown measure"),
     ({"count": {"persons": ["hlö"], "times": ["HLÖ"]}}, "more than once"),
     ({"count": {"times": ["krt/vko"]}, "rate": ["krt/vko"]}, "more than once"),
+    ({"count": ["hlö", "krt"], "euro": ["€"]}, "families of units"),  # the old shape of the list
 ])
 def test_a_unit_classified_twice_or_by_an_unknown_measure_is_refused(raw: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -86,6 +86,8 @@ class UnitsOfMeasure:
         unknown = set(raw) - set(MEASURES)
         if unknown:
             raise ValueError(f"units_of_measure: unknown measure(s) {sorted(unknown)}; known: {list(MEASURES)}")
+        if not isinstance(raw.get("count", {}), dict):
+            raise ValueError('units_of_measure: "count" holds families of units ({"persons": ["hlö", ...], ...})')
         families = [(u.strip().casefold(), family) for family, units in raw.get("count", {}).items() for u in units]
         measures = [(u, "count") for u, _ in families]
         measures += [(u.strip().casefold(), measure) for measure in MEASURES[1:] for u in raw.get(measure, ())]
