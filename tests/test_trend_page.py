@@ -151,6 +151,18 @@ def _titles() -> dict[str, str]:
     return {k.metric: k.title for k in key_metrics()}
 
 
+def test_every_key_metric_of_the_page_is_defined_in_metrics_csv():
+    """A key metric metrics.csv does not define would never be drawn, and nobody would be told
+    (`groups` was listed so, though the sample prints no number of groups: it is gone)."""
+    from pipeline.data import load_json
+    from pipeline.model.metrics import metric_names
+
+    listed = [m["metric"] for m in load_json("trend_page.json")["key_metrics"]]
+    assert len(listed) == len(set(listed)) >= 5
+    assert [m for m in listed if m not in metric_names()] == []
+    assert [k.metric for k in key_metrics()] == listed
+
+
 def test_one_chart_per_unit_and_metric_that_has_data(page, three_years):
     _, _, parsed = page
     titles = _titles()

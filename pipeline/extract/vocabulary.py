@@ -10,10 +10,11 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pipeline.data import load_json
+from pipeline.errors import EnvironmentProblem
 
 VOCABULARY_ENV = "ETK_VOCABULARY"
 
@@ -60,6 +61,59 @@ class BoundedPattern:
         return self.compiled.findall(bounded_text(text))
 
 
+MEASURES = ("count", "euro", "percent", "rate")
+
+
+@dataclass(frozen=True)
+class UnitsOfMeasure:
+    """Every known unit of measure with its measure and, for a count, its family ('persons', 'times', ...).
+
+    The one classification of units: extraction asks whether a word is a known unit, validation
+    asks its measure (range checks) and count family (note breakdowns). Both read it from
+    `units_of_measure` in the vocabulary, so a unit added there serves both.
+    """
+
+    measures: tuple[tuple[str, str], ...] = ()   # (unit casefolded, measure)
+    families: tuple[tuple[str, str], ...] = ()   # (count unit casefolded, family)
+
+    @staticmethod
+    def from_data(raw: dict) -> "UnitsOfMeasure":
+        """From `{"count": {family: [units]}, "euro": [...], "percent": [...], "rate": [...]}`.
+
+        A measure outside MEASURES, or a unit listed twice, is an error in the data: it would make
+        one side of the pipeline classify a unit the other does not.
+        """
+        unknown = set(raw) - set(MEASURES)
+        if unknown:
+            raise ValueError(f"units_of_measure: unknown measure(s) {sorted(unknown)}; known: {list(MEASURES)}")
+        if not isinstance(raw.get("count", {}), dict):
+            raise ValueError('units_of_measure: "count" holds families of units ({"persons": ["hlö", ...], ...})')
+        families = [(u.strip().casefold(), family) for family, units in raw.get("count", {}).items() for u in units]
+        measures = [(u, "count") for u, _ in families]
+        measures += [(u.strip().casefold(), measure) for measure in MEASURES[1:] for u in raw.get(measure, ())]
+        seen: set[str] = set()
+        twice = sorted({u for u, _ in measures if u in seen or seen.add(u)})
+        if twice:
+            raise ValueError(f"units_of_measure: listed more than once: {twice}")
+        return UnitsOfMeasure(tuple(measures), tuple(families))
+
+    @cached_property
+    def _measure_of(self) -> dict[str, str]:
+        return dict(self.measures)
+
+    @cached_property
+    def _family_of(self) -> dict[str, str]:
+        return dict(self.families)
+
+    def measure(self, uom: str) -> str | None:
+        """'count', 'euro', 'percent', 'rate', or None for a unit not listed (`uom` casefolded)."""
+        return self._measure_of.get(uom)
+
+    def family(self, uom: str) -> str | None:
+        """'persons', 'times', 'items', 'periods' for a listed count unit (`uom` casefolded), else None."""
+        return self._family_of.get(uom)
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     statistics_title: BoundedPattern
@@ -76,11 +130,11 @@ class Vocabulary:
     previous_year_heads: tuple[str, ...] = ()
     current_year_heads: tuple[str, ...] = ()
     change_heads: tuple[str, ...] = ()
-    uom_kinds: tuple[tuple[str, str], ...] = ()  # (unit of measure casefolded, kind)
+    units: UnitsOfMeasure = UnitsOfMeasure()
 
     def uom_kind(self, uom: str) -> str | None:
-        """count, days, hours, euros or percent for a listed unit of measure; None for an unknown one."""
-        return dict(self.uom_kinds).get(uom.casefold())
+        """count, euro, percent or rate for a listed unit of measure; None for an unknown one."""
+        return self.units.measure(uom.casefold())
 
     def is_summary_chapter(self, text: str) -> bool:
         """A line that is a summary chapter's name (`KOOSTE ASIAKASTYÖSTÄ`, `TILASTOT`), maybe numbered."""
@@ -118,7 +172,17 @@ def vocabulary(path: str | Path | None = None) -> Vocabulary:
 
 @lru_cache(maxsize=8)
 def _load(path: str | None) -> Vocabulary:
-    raw = load_json("vocabulary.json") if path is None else json.loads(Path(path).read_text(encoding="utf-8"))
+    if path is None:
+        return _build(load_json("vocabulary.json"))
+    try:
+        return _build(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, re.error) as exc:
+        # the user's vocabulary, not the report, is wrong: say so, rather than call the PDF damaged
+        raise EnvironmentProblem(f"vocabulary {path} (${VOCABULARY_ENV} or the path given) cannot be used: "
+                                 f"{type(exc).__name__}: {exc}") from None
+
+
+def _build(raw: dict) -> Vocabulary:
     return Vocabulary(
         statistics_title=BoundedPattern(re.compile(raw["statistics_title"], re.IGNORECASE)),
         statistics_title_hint=re.compile(raw.get("statistics_title_hint", raw["statistics_title"]), re.IGNORECASE),
@@ -134,6 +198,5 @@ def _load(path: str | None) -> Vocabulary:
         previous_year_heads=tuple(h.casefold() for h in raw.get("year_column_heads", {}).get("previous", ())),
         current_year_heads=tuple(h.casefold() for h in raw.get("year_column_heads", {}).get("current", ())),
         change_heads=tuple(h.casefold() for h in raw.get("year_column_heads", {}).get("change", ())),
-        uom_kinds=tuple((u.casefold(), kind) for kind, units in raw.get("units_of_measure", {}).items()
-                        for u in units),
+        units=UnitsOfMeasure.from_data(raw.get("units_of_measure", {})),
     )

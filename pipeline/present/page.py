@@ -10,28 +10,26 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
+from pipeline.html_page import cell, page, table
 from pipeline.present import finnish
 from pipeline.present.query import Association, validation_summary
 
 STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:1.5rem 2rem;color:#1d232a;max-width:84rem}
-h1{font-size:1.5rem;margin-bottom:.25rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:2px solid #d0d7de;padding-bottom:.2rem}
+body{margin:1.5rem 2rem;max-width:84rem}
+h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:2px solid #d0d7de;padding-bottom:.2rem}
 h3{font-size:1.05rem;margin:1.4rem 0 .4rem}h4{font-size:.95rem;margin:1rem 0 .3rem}
-.muted{color:#57606a}.small{font-size:.85rem}
+.small{font-size:.85rem}
 .charts{display:flex;flex-wrap:wrap;gap:.8rem 1.2rem}
 figure.chart{margin:0;width:16.5rem}figure.chart svg{width:100%;height:auto;display:block}
 figure.chart figcaption{font-size:.78rem;color:#57606a;margin-top:.15rem}
-table{border-collapse:collapse;font-size:.88rem;margin:.4rem 0 1rem}
-th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+table{font-size:.88rem;margin:.4rem 0 1rem}th,td{padding:.25rem .5rem}td.num{font-variant-numeric:tabular-nums}
 code{font-size:.8rem;word-break:break-all}
-.status{font-weight:600}.status.passed,.status.loaded{color:#1a7f37}.status.failed,.status.failed_validation,.status.error{color:#cf222e}
-.status.warning{color:#9a6700}
-"""
+.status.loaded{color:#1a7f37}.status.failed_validation,.status.error{color:#cf222e}
+"""  # added to the shell's BASE_STYLE (pipeline/html_page.py)
 
 
 @dataclass
@@ -45,13 +43,7 @@ class AssociationSection:
 
 
 def _td(value: Any, cls: str | None = None) -> str:
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else escape(str(value))
-    return f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>"
-
-
-def _table(headers: Iterable[str], rows: Iterable[str]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+    return cell(None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value), cls)
 
 
 def _figure(series: Any, svg: str) -> str:
@@ -81,7 +73,7 @@ def _finance(section: AssociationSection) -> str:
         latest = int(assoc.finance["report_year"].max())
         rows = [("<tr>" + _td(r["label"]) + _td(finnish.euro(r["value"]), "num") + _td(r.get("page"), "num") + "</tr>")
                 for r in assoc.finance[assoc.finance["report_year"] == latest].to_dict(orient="records")]
-        parts.append(f"<h3>Finance summary {latest}</h3>" + _table(("row as printed", "amount", "page"), rows))
+        parts.append(f"<h3>Finance summary {latest}</h3>" + table(("row as printed", "amount", "page"), rows))
     else:
         parts.append('<p class="muted">No finance summary loaded.</p>')
     if section.result:
@@ -90,7 +82,7 @@ def _finance(section: AssociationSection) -> str:
     rows = [("<tr>" + _td(f.year) + _td(finnish.euro(f.income), "num") + _td(finnish.euro(f.expenses), "num")
              + _td(finnish.euro(f.result), "num") + _td(f.how, "muted") + "</tr>") for f in section.finance]
     if rows:
-        parts.append(_table(("year", "income", "expenses", "result", "rows found by"), rows))
+        parts.append(table(("year", "income", "expenses", "result", "rows found by"), rows))
     return "\n".join(parts)
 
 
@@ -101,7 +93,7 @@ def _failures_table(summary: dict[str, Any]) -> str:
                  f'{escape(str(r.get("severity") or ""))}</td>' + _td(r.get("check")) + _td(r.get("unit"))
                  + _td(r.get("page"), "num") + _td(r.get("label")) + _td(r.get("expected")) + _td(r.get("found"))
                  + "</tr>") for r in rows]
-        return _table(("severity", "check", "unit", "page", "label", "expected", "found"), body)
+        return table(("severity", "check", "unit", "page", "label", "expected", "found"), body)
     lines = summary.get("failures") or []
     if lines:
         return "<ul>" + "".join(f"<li><code>{escape(str(line))}</code></li>" for line in lines) + "</ul>"
@@ -122,7 +114,7 @@ def _restatements(assoc: Association, year: int) -> str:
     columns = [c for c in frame.columns if c != "organization_id"]
     rows = ["<tr>" + "".join(_td(_cell(row[c]), "num" if isinstance(row[c], (int, float)) else None)
                              for c in columns) + "</tr>" for row in frame.to_dict(orient="records")]
-    return "<h4>Restatements</h4>" + _table(columns, rows)
+    return "<h4>Restatements</h4>" + table(columns, rows)
 
 
 def _cell(value: Any) -> Any:
@@ -157,7 +149,7 @@ def _validation(assoc: Association) -> str:
             rows = [("<tr>" + _td(r.get("file_name")) + f'<td class="status {escape(str(r.get("status")))}">'
                      f'{escape(str(r.get("status")))}</td>' + _td(_when(r.get("finished_at"))) + _td(r.get("message"))
                      + "</tr>") for r in refused.to_dict(orient="records")]
-            parts.append("<h4>Attempts not loaded</h4>" + _table(("file", "status", "at", "why"), rows))
+            parts.append("<h4>Attempts not loaded</h4>" + table(("file", "status", "at", "why"), rows))
         parts.append(_restatements(assoc, year))
     return "\n".join(p for p in parts if p)
 
@@ -186,7 +178,7 @@ def _lineage(assoc: Association) -> str:
         rows.append("<tr>" + _td(year) + _td(loaded.get("file_name")) + f"<td><code>{escape(str(loaded.get('sha256') or ''))}</code></td>"
                     + _td(_when(loaded.get("finished_at"))) + _td(_sources(assoc, year))
                     + _td("" if cached is None or pd.isna(cached) else ("cache" if cached else "new")) + "</tr>")
-    return _table(("year", "file", "SHA-256", "ingested at", "figures by extraction source", "extraction"), rows)
+    return table(("year", "file", "SHA-256", "ingested at", "figures by extraction source", "extraction"), rows)
 
 
 def _section(section: AssociationSection, several: bool) -> str:
@@ -207,13 +199,6 @@ def render(sections: list[AssociationSection], warehouse: Path, title: str | Non
     title = title or "Annual reports: trends by unit"
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     body = "\n".join(_section(s, len(sections) > 1) for s in sections)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title><style>{STYLE}</style></head>
-<body>
-<h1>{escape(title)}</h1>
-<p class="muted small">From the warehouse <code>{escape(str(warehouse))}</code>, written {now}. Numbers in Finnish style; amounts in euros.</p>
-{body}
-</body></html>
-"""
+    intro = (f'<p class="muted small">From the warehouse <code>{escape(str(warehouse))}</code>, written {now}. '
+             "Numbers in Finnish style; amounts in euros.</p>")
+    return page(title, f"{intro}\n{body}", STYLE)

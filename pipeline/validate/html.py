@@ -11,36 +11,26 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from pipeline.html_page import cell, page, table
 from pipeline.validate.report import FAILED, NOT_APPLICABLE, PASSED, WARNED, ValidationReport, show
 
 STATUS_TEXT = {PASSED: "passed", FAILED: "failed", WARNED: "warning", NOT_APPLICABLE: "not applicable"}
 _STATUS_ORDER = {FAILED: 0, WARNED: 1, NOT_APPLICABLE: 2, PASSED: 3}
 
 _STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1d232a;max-width:80rem}
-h1{font-size:1.5rem;margin-bottom:.25rem}h2{font-size:1.15rem;margin-top:2rem}
+body{margin:2rem;max-width:80rem}h2{font-size:1.15rem;margin-top:2rem}
 .verdict{display:inline-block;padding:.35rem .8rem;border-radius:.3rem;font-weight:600;color:#fff}
 .verdict.passed{background:#1a7f37}.verdict.failed{background:#cf222e}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
-.status{font-weight:600;white-space:nowrap}.status.passed{color:#1a7f37}.status.failed{color:#cf222e}
-.status.warning{color:#9a6700}.status.not_applicable{color:#57606a}
-.muted{color:#57606a}td.note{min-width:14rem}
-"""
+table{width:100%;font-size:.9rem}th,td{padding:.3rem .5rem}
+.status{white-space:nowrap}.status.not_applicable{color:#57606a}
+td.note{min-width:14rem}
+"""  # added to the shell's BASE_STYLE (pipeline/html_page.py)
 
 
 def _cell(value: Any, cls: str | None = None) -> str:
-    text = "" if value is None else escape(show(value) if not isinstance(value, str) else value)
-    return f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>"
-
-
-def _table(headers: Iterable[str], rows: Iterable[str]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "\n".join(rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
+    return cell(None if value is None else value if isinstance(value, str) else show(value), cls)
 
 
 def _checks_section(report: ValidationReport) -> str:
@@ -50,7 +40,7 @@ def _checks_section(report: ValidationReport) -> str:
         rows.append("<tr>" + _cell(c.check) + _cell(c.table) + _cell(c.severity)
                     + f'<td class="status {escape(c.status)}">{escape(STATUS_TEXT.get(c.status, c.status))}</td>'
                     + _cell(c.failures or "", "num") + _cell(c.purpose) + _cell(note, "muted note") + "</tr>")
-    return _table(("check", "table", "severity", "status", "failures", "purpose", "note"), rows)
+    return table(("check", "table", "severity", "status", "failures", "purpose", "note"), rows)
 
 
 def _failures_section(report: ValidationReport) -> str:
@@ -63,7 +53,7 @@ def _failures_section(report: ValidationReport) -> str:
         rows.append("<tr>" + f'<td class="status {status}">{escape(f.severity)}</td>' + _cell(f.check)
                     + _cell(f.unit) + _cell(f.page, "num") + _cell(f.label) + _cell(f.expected)
                     + _cell(found) + "</tr>")
-    return _table(("severity", "check", "unit", "page", "label", "expected", "found"), rows)
+    return table(("severity", "check", "unit", "page", "label", "expected", "found"), rows)
 
 
 def _not_applicable_section(report: ValidationReport) -> str:
@@ -71,7 +61,7 @@ def _not_applicable_section(report: ValidationReport) -> str:
         return '<p class="muted">Every check applied to this report.</p>'
     rows = ["<tr>" + _cell(n.check) + _cell(n.table) + _cell(n.unit) + _cell(n.page, "num") + _cell(n.reason)
             + "</tr>" for n in report.not_applicable]
-    return _table(("check", "table", "unit", "page", "why not applicable"), rows)
+    return table(("check", "table", "unit", "page", "why not applicable"), rows)
 
 
 def render_html(report: ValidationReport, title: str = "Validation report") -> str:
@@ -82,22 +72,15 @@ def render_html(report: ValidationReport, title: str = "Validation report") -> s
     counts = (f"{len(report.critical)} critical failure(s), {len(report.warnings)} warning(s), "
               f"{len(report.not_applicable)} not applicable, {report.checks_run} expectations run on "
               f"{report.tables} tables")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title><style>{_STYLE}</style></head>
-<body>
-<h1>{escape(title)}</h1>
-<p><span class="verdict {verdict}">{escape(verdict_text)}</span></p>
+    body = f"""<p><span class="verdict {verdict}">{escape(verdict_text)}</span></p>
 <p class="muted">{escape(counts)}</p>
 <h2>Checks</h2>
 {_checks_section(report)}
 <h2>Failures</h2>
 {_failures_section(report)}
 <h2>Not applicable</h2>
-{_not_applicable_section(report)}
-</body></html>
-"""
+{_not_applicable_section(report)}"""
+    return page(title, body, _STYLE)
 
 
 def write_html(report: ValidationReport, path: Path, title: str = "Validation report") -> Path:

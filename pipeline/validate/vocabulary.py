@@ -2,6 +2,9 @@
 
 Kept apart from the extractor's vocabulary on purpose: validation should not share
 the extractor's blind spots, and a new report wording is a data edit, not a code edit.
+Units of measure are the exception: what a unit measures is one fact, so validation asks the
+extractor's `units_of_measure` (the vocabulary in effect, `$ETK_VOCABULARY` included) rather
+than keeping a second list that drifts from it.
 """
 
 from __future__ import annotations
@@ -10,8 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.data import load_json
-
-MEASURES = ("count", "euro", "percent", "rate")
+from pipeline.extract.vocabulary import vocabulary
 
 
 def _fold(text: str) -> str:
@@ -25,8 +27,6 @@ class ValidationVocabulary:
     occupancy_words: frozenset[str]
     municipality_count_words: frozenset[str]
     funding_sections: frozenset[str]
-    uom_measures: dict[str, str]
-    count_families: dict[str, str]
     income_labels: frozenset[str]
     expense_labels: frozenset[str]
     result_labels: frozenset[str]
@@ -58,11 +58,11 @@ class ValidationVocabulary:
 
     def measure(self, uom: object) -> str | None:
         """'count', 'euro', 'percent', 'rate', or None for a unit the vocabulary does not know."""
-        return self.uom_measures.get(_fold(uom)) if isinstance(uom, str) else None
+        return vocabulary().units.measure(_fold(uom)) if isinstance(uom, str) else None
 
     def count_family(self, uom: object) -> str | None:
         """'persons', 'times', ... for a count unit, else None."""
-        return self.count_families.get(_fold(uom)) if isinstance(uom, str) else None
+        return vocabulary().units.family(_fold(uom)) if isinstance(uom, str) else None
 
     def finance_role(self, label: object) -> str | None:
         """'income', 'expenses', 'result' or None for a finance summary label."""
@@ -83,10 +83,6 @@ def _words(values: list[str]) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def validation_vocabulary() -> ValidationVocabulary:
     raw = load_json("validation_vocabulary.json")
-    uoms = raw["uoms"]
-    count_families = {_fold(uom): family for family, units in uoms["count"].items() for uom in units}
-    uom_measures = {uom: "count" for uom in count_families}
-    uom_measures.update({_fold(uom): measure for measure in MEASURES[1:] for uom in uoms[measure]})
     finance = raw["finance_summary"]
     notes = raw["note_breakdown"]
     return ValidationVocabulary(
@@ -94,8 +90,6 @@ def validation_vocabulary() -> ValidationVocabulary:
         occupancy_words=_words(raw["occupancy_label_words"]["words"]),
         municipality_count_words=_words(raw["municipality_count_label_words"]["words"]),
         funding_sections=_words(raw["funding_sections"]["names"]),
-        uom_measures=uom_measures,
-        count_families=count_families,
         income_labels=_words(finance["income"]),
         expense_labels=_words(finance["expenses"]),
         result_labels=_words(finance["result"]),

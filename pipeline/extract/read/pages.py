@@ -195,8 +195,9 @@ def _scan_pages(path: Path, limits: ResourceLimits) -> list[PageScan]:
 
 def _costs(path: Path, limits: ResourceLimits) -> dict:
     """{page number: PageCost}; a structure pdfminer cannot walk is bad input (pdfplumber would fail too)."""
+    hint = _raw_hint()  # outside the try: an unusable vocabulary is the machine's fault, not the PDF's
     try:
-        return {cost.number: cost for cost in page_costs(path, limits, _raw_hint())}
+        return {cost.number: cost for cost in page_costs(path, limits, hint)}
     except RecursionError:
         raise ReportError(f"{path}: PDF is damaged (its page tree nests too deep)") from None
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many types for broken files
