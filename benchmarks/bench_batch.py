@@ -30,8 +30,9 @@ CPU seconds are counted too (this process, its reaped worker processes, the priv
 Prefect server): they do not depend on how busy the machine is, and the ratio of
 CPU seconds bounds the speed-up that 2 otherwise idle cores could give.
 
-By default 12 copies and 1 round, so a run ends in under 2 minutes on the 2-core
-machine; --full runs the issue's measurement (24 copies, 3 rounds, ~7 minutes).
+By default 24 copies (the issue's count: a backfill, not a handful) and 1 round, so a run ends
+in about 2 minutes on the idle 2-core machine; --full runs 3 rounds (~5 minutes) and reports
+the medians; --copies 12 shows how worker start-up weighs on a small batch.
 Each step prints as it ends, with its time.
 
 One untimed warm-up of each mode (one copy), then --repeat rounds (default 1); the order of
@@ -41,7 +42,7 @@ not favour one. Prints medians, the speed-up median(sequential) / median(concurr
 processes on a small machine eat straight into the parallel half.
 
     .venv/bin/python benchmarks/bench_batch.py [--mode auto|flow|library] [--pdf PATH]
-        [--copies 12] [--repeat 1] [--full] [--workers 2 (library)] [--api-url URL (flow)]
+        [--copies 24] [--repeat 1] [--full] [--workers 2 (library)] [--api-url URL (flow)]
         [--runner process|dask (flow: what runs the concurrent extraction)]
 """
 
@@ -187,9 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("auto", "flow", "library"), default="auto",
                         help="flow (Prefect ingest_folder) or library (extract_report); auto: flow if it exists")
     parser.add_argument("--pdf", type=Path, default=SAMPLE, help=f"report PDF (default: {SAMPLE.relative_to(ROOT)})")
-    parser.add_argument("--copies", type=int, default=12, help="how many copies to ingest (default: 12)")
+    parser.add_argument("--copies", type=int, default=24, help="how many copies to ingest (default: 24)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of both modes (default: 1)")
-    parser.add_argument("--full", action="store_true", help="the issue's measurement: 24 copies, 3 rounds (~7 min)")
+    parser.add_argument("--full", action="store_true", help="the issue's measurement: 24 copies, 3 rounds (~5 min)")
     parser.add_argument("--runner", choices=("process", "dask"), default="process",
                         help="flow mode: the concurrent task runner (default: the flow's process pool)")
     parser.add_argument("--workers", type=int, default=2, help="library mode: worker processes (default: 2)")

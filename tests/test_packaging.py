@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -34,7 +35,11 @@ def _run(cmd: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedP
 def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with this project's wheel installed (no editable link to the checkout)."""
     work = tmp_path_factory.mktemp("wheel")
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(ROOT)], work)
+    # from a clean copy: an in-tree `build/` left by an earlier build would lend the wheel stale modules
+    source = work / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", "build", "dist", ".git", "*.egg-info", "__pycache__", ".hypothesis", ".pytest_cache"))
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(source)], work)
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next((work / "dist").glob("etk_report-*.whl"))
     env_dir = work / "venv"
@@ -55,6 +60,8 @@ def test_wheel_holds_suites_and_data(installed_wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     suites = {p.relative_to(ROOT / "expectations").as_posix() for p in (ROOT / "expectations").rglob("*.json")}
     assert {f"pipeline/validate/expectations/{s}" for s in suites} <= names
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "pipeline").rglob("*.py")}
+    assert {n for n in names if n.startswith("pipeline/") and n.endswith(".py")} == modules  # no stale, none missing
     data = {p.name for p in (ROOT / "pipeline" / "data").iterdir() if p.suffix in (".json", ".csv")}
     assert {f"pipeline/data/{d}" for d in data} <= names
 
