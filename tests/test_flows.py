@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import shutil
 from functools import partial
 
@@ -321,3 +322,23 @@ def test_the_ingest_command_exits_0_loaded_1_failed_validation_2_bad_input(loade
 
     assert main(["ingest", str(SAMPLE_PDF), "--warehouse", str(target)]) == 0
     assert warehouse.row_counts(target)["figures"] == {(LAHTI, 2022): 153}
+
+
+def _niceness_after(niceness: int) -> int:
+    from flows.ingest import _run_nicer
+
+    _run_nicer(niceness)
+    _run_nicer(niceness)  # once per process, not once per report
+    return os.nice(0)
+
+
+def test_local_workers_run_nicer_than_the_flow_and_the_flow_never_does():
+    import multiprocessing
+
+    from flows.ingest import WORKER_NICENESS, _run_nicer
+
+    before = os.nice(0)
+    _run_nicer(WORKER_NICENESS)  # in the flow's own process (a thread runner runs tasks here): nothing
+    assert os.nice(0) == before
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(_niceness_after, (WORKER_NICENESS,)) == min(19, before + WORKER_NICENESS)
