@@ -255,17 +255,17 @@ def prepare_report(pdf_path: str, cache_dir: str, data_docs_dir: str | None = No
     return _validate(prepared, data_docs_dir, held) if validate_here else prepared
 
 
-_NICER_BY = 0  # how much this process has been made nicer so far
+_MADE_NICER = False  # this process has been made nicer already
 
 
 def _run_nicer(niceness: int) -> None:
     """Make this worker process `niceness` nicer, once; never the flow's own process (a thread runner)."""
-    global _NICER_BY
-    if niceness <= _NICER_BY or multiprocessing.parent_process() is None:
+    global _MADE_NICER
+    if niceness <= 0 or _MADE_NICER or multiprocessing.parent_process() is None:
         return
     with contextlib.suppress(OSError):
-        os.nice(niceness - _NICER_BY)
-        _NICER_BY = niceness
+        os.nice(niceness)
+        _MADE_NICER = True
 
 
 def _worker_niceness() -> int:

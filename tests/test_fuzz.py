@@ -93,14 +93,7 @@ def _run_workers(files: list[Path], folder: Path) -> list[dict]:
 def fuzz_results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")
     clean = compress_streams(small_report(folder / "generated.pdf", year=2021).read_bytes())
-    rng = random.Random(SEED)
-    files = [folder / "clean.pdf"]
-    files[0].write_bytes(clean)
-    for n in range(CASES):
-        path = folder / f"mutant-{n:03d}.pdf"
-        path.write_bytes(mutate(clean, rng))
-        files.append(path)
-    return _run_workers(files, folder)
+    return _run_workers(_write_mutants(folder, clean, mutate, random.Random(SEED), CASES), folder)
 
 
 @pytest.fixture(scope="module")
@@ -108,14 +101,19 @@ def reference_results(tmp_path_factory):
     """Object references changed in the generated report as written (its references are in plain sight)."""
     folder = tmp_path_factory.mktemp("fuzz-references")
     clean = small_report(folder / "generated.pdf", year=2021).read_bytes()
-    rng = random.Random(SEED + 1)
+    return _run_workers(_write_mutants(folder, clean, mutate_references, random.Random(SEED + 1),
+                                       REFERENCE_CASES), folder)
+
+
+def _write_mutants(folder, clean: bytes, mutation, rng: random.Random, count: int) -> list:
+    """clean.pdf, then `count` seeded mutants of it."""
     files = [folder / "clean.pdf"]
     files[0].write_bytes(clean)
-    for n in range(REFERENCE_CASES):
+    for n in range(count):
         path = folder / f"mutant-{n:03d}.pdf"
-        path.write_bytes(mutate_references(clean, rng))
+        path.write_bytes(mutation(clean, rng))
         files.append(path)
-    return _run_workers(files, folder)
+    return files
 
 
 def classify(result: dict, clean: dict) -> str:

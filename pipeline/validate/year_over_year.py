@@ -120,28 +120,25 @@ class HeldMetrics:
         With `organization_id` only that association's years count (a warehouse holds many); its
         rows carry `unit_id`, so a renamed unit whose alias is confirmed is compared with itself.
         """
-        frame = self.frame
-        if frame is None or frame.empty:
-            return None
-        if organization_id is not None:
-            frame = frame[frame["organization_id"] == organization_id]
-        before = self.latest_year_before(organization_id, report_year, frame)
+        frame = self._rows_of(organization_id)
+        before = _latest_before(frame, report_year)
         if before is None:
             return None
         columns = METRIC_COLUMNS + (["unit_id"] if organization_id is not None else [])
         return frame.loc[frame["report_year"] == before, columns].reset_index(drop=True)
 
-    def latest_year_before(self, organization_id: str | None, report_year: int,
-                           frame: pd.DataFrame | None = None) -> int | None:
+    def latest_year_before(self, organization_id: str | None, report_year: int) -> int | None:
         """The latest year before `report_year` held for the association (any, when None)."""
-        if frame is None:
-            frame = self.frame
-            if frame is None or frame.empty:
-                return None
-            if organization_id is not None:
-                frame = frame[frame["organization_id"] == organization_id]
-        years = frame.loc[frame["report_year"] < int(report_year), "report_year"]
-        return None if years.empty else int(years.max())
+        return _latest_before(self._rows_of(organization_id), report_year)
+
+    def _rows_of(self, organization_id: str | None) -> pd.DataFrame:
+        frame = self.frame if self.frame is not None else pd.DataFrame(columns=["organization_id", "report_year"])
+        return frame if organization_id is None else frame[frame["organization_id"] == organization_id]
+
+
+def _latest_before(frame: pd.DataFrame, report_year: int) -> int | None:
+    years = frame.loc[frame["report_year"] < int(report_year), "report_year"]
+    return None if years.empty else int(years.max())
 
 
 def held_metrics(warehouse: str | Path | None, organization_id: str | None = None) -> HeldMetrics:
